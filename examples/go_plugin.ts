@@ -1,0 +1,23 @@
+/**
+ * Go's `plugin` package example, in sandplug:
+ *
+ * ```go
+ * p, err := plugin.Open("plugin_name.so")
+ * v, err := p.Lookup("PluginInputNumber")
+ * f, err := p.Lookup("KnownPluginFunction")
+ * *v.(*int) = 7
+ * f.(func())() // prints "My custom code prints PluginInputNumber: 7"
+ * ```
+ *
+ * Run: deno run --allow-read=. examples/go_plugin.ts
+ */
+import { createHost, type Variable } from "@sandplug/host";
+
+const host = createHost({ allow: { read: ["./plugins"] } });
+const p = await host.load(new URL("../plugins/myplugin", import.meta.url));
+const input = p.lookup<Variable<number>>("PluginInputNumber");
+const knownPluginFunction = p.lookup<() => void>("KnownPluginFunction");
+await input.set(7);
+await knownPluginFunction(); // prints "My custom code prints PluginInputNumber: 7"
+await p.close();
+await host.close();

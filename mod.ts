@@ -1,0 +1,86 @@
+/**
+ * sandplug: load third-party plugins into a Deno program safely. Each plugin
+ * is a folder with a `plugin.json` manifest and code; the host runs it in an
+ * isolate holding exactly the Deno permissions its manifest asks for and the
+ * host's policy allows, and hands out its exports in the style of Go's
+ * `plugin.Open` / `p.Lookup("Name")`, checked against semver-versioned
+ * contracts.
+ *
+ * Plugin authors import the SDK from `@sandplug/host/plugin`.
+ *
+ * @example Go's plugin.Open / Lookup, in a sandbox
+ * ```ts
+ * import { createHost, type Variable } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const host = createHost({ allow: { read: ["./plugins"] } });
+ * const p = await host.load("./plugins/myplugin");
+ * const input = p.lookup<Variable<number>>("PluginInputNumber");
+ * await input.set(7);
+ * assert.equal(await input.get(), 7);
+ * assert.deepEqual(p.permissions.write, []);
+ * await p.close();
+ * await host.close();
+ * ```
+ *
+ * @example A typed, validated contract
+ * ```ts
+ * import { createHost, defineContract, fn, variable } from "@sandplug/host";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const greeter = defineContract({
+ *   name: "greeter",
+ *   version: "1.0.0",
+ *   symbols: {
+ *     greet: fn({ args: [z.string()], returns: z.string() }),
+ *     greetings: variable(z.number()),
+ *   },
+ * });
+ * await using host = createHost();
+ * const p = await host.load("./plugins/greeter", { contract: greeter });
+ * const greet = p.lookup("greet"); // (name: string) => Promise<string>
+ * assert.equal(await greet("Ada"), "Hello, Ada!");
+ * assert.equal(await p.lookup("greetings").get(), 1);
+ * ```
+ *
+ * @module
+ */
+export { createHost } from "./src/host.ts";
+export type { Host, HostEventDetail, HostOptions, IsolationName, LoadOptions } from "./src/host.ts";
+export type { Plugin } from "./src/plugin.ts";
+export type { CallOptions, LookupOptions, Remote, RemoteFunction, SymbolInfo, SymbolKind, Variable } from "./src/types.ts";
+export { defineContract, fn, variable } from "./src/contract.ts";
+export type {
+  ArgsOf,
+  Contract,
+  ContractDefinition,
+  ContractSymbols,
+  FnSpec,
+  RemoteOf,
+  SymbolSpec,
+  SymbolsOf,
+  VariableSpec,
+} from "./src/contract.ts";
+export {
+  IncompatiblePluginError,
+  ManifestError,
+  PermissionDeniedError,
+  PluginCallError,
+  PluginClosedError,
+  PluginCrashedError,
+  PluginError,
+  PluginLoadError,
+  PluginTimeoutError,
+  SymbolKindError,
+  SymbolNotFoundError,
+  UnstableFlagError,
+  ValidationError,
+} from "./src/errors.ts";
+export type { DeniedPermission, ManifestIssue, PluginErrorOptions, RemoteError } from "./src/errors.ts";
+export { manifestJsonSchema, manifestSchema, parseManifest, tryParseManifest } from "./src/manifest.ts";
+export type { Manifest, ManifestPermissions, ParseManifestOptions, ParseManifestResult } from "./src/manifest.ts";
+export type { HostPolicy, PermissionGrant, PermissionKind, ResolvedPolicy } from "./src/permissions.ts";
+export { PROTOCOL_VERSION } from "./src/protocol_version.ts";
+export { workerTier } from "./src/isolation/worker.ts";
+export type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "./src/isolation/types.ts";

@@ -1,0 +1,264 @@
+import {
+  IncompatiblePluginError,
+  PluginCallError,
+  PluginClosedError,
+  PluginCrashedError,
+  type PluginError,
+  PluginLoadError,
+  PluginTimeoutError,
+  ValidationError,
+} from "./errors.ts";
+import type { Isolate, IsolateSpec, IsolationTier } from "./isolation/types.ts";
+import type {
+  CallMessage,
+  GetMessage,
+  LoadErrorMessage,
+  PluginMessage,
+  ReadyMessage,
+  SetMessage,
+  SymbolInfo,
+  WireError,
+} from "./protocol.ts";
+import { PROTOCOL_VERSION } from "./protocol_version.ts";
+
+/** A request as the host writes it; the connection adds the id. */
+export type Request = Omit<CallMessage, "id"> | Omit<GetMessage, "id"> | Omit<SetMessage, "id">;
+
+/** How long a request or the start may take, and what cancels it. */
+export interface Bounds {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  symbol: string;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+function isWireError(value: unknown): value is WireError {
+  return typeof value === "object" && value !== null &&
+    typeof (value as WireError).name === "string" && typeof (value as WireError).message === "string";
+}
+
+/** Finds which part of a request cannot be cloned, to name it in the error. */
+function unclonablePath(request: Request): string {
+  const parts: [string, unknown][] = request.type === "call"
+    ? request.args.map((arg, index) => [`args[${index}]`, arg])
+    : request.type === "set"
+    ? [["value", request.value]]
+    : [];
+  for (const [path, value] of parts) {
+    try {
+      structuredClone(value);
+    } catch {
+      return path;
+    }
+  }
+  return request.type === "set" ? "value" : "args";
+}
+
+/**
+ * One live channel to a plugin's isolate: the handshake, then requests matched
+ * to replies by id. Every request settles: with the reply, or with a typed
+ * error on deadline, abort, crash or close.
+ */
+export class Connection {
+  readonly #plugin: string;
+  readonly #isolate: Isolate;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #failure: PluginError | undefined;
+  #onHandshake: ((message: ReadyMessage | LoadErrorMessage) => void) | undefined;
+  #onHandshakeCrash: ((reason: string) => void) | undefined;
+  #onCrash: (error: PluginCrashedError) => void;
+
+  private constructor(
+    plugin: string,
+    start: (events: Parameters<IsolationTier["start"]>[1]) => Isolate,
+    onCrash: (error: PluginCrashedError) => void,
+  ) {
+    this.#plugin = plugin;
+    this.#onCrash = onCrash;
+    this.#isolate = start({
+      message: (message) => this.#receive(message),
+      exit: (reason) => this.#crash(reason),
+    });
+  }
+
+  /**
+   * Starts an isolate and completes the handshake.
+   *
+   * @returns The connection and the plugin's exports.
+   * @throws {PluginLoadError} On a load error, a top-level throw, or no answer in time.
+   * @throws {IncompatiblePluginError} When the runtime speaks another protocol version.
+   */
+  static async open(
+    tier: IsolationTier,
+    spec: IsolateSpec,
+    bounds: Bounds,
+    onCrash: (error: PluginCrashedError) => void,
+  ): Promise<{ connection: Connection; symbols: SymbolInfo[] }> {
+    bounds.signal?.throwIfAborted();
+    const connection = new Connection(spec.plugin, (events) => tier.start(spec, events), onCrash);
+    try {
+      const symbols = await connection.#handshake(spec, bounds);
+      return { connection, symbols };
+    } catch (error) {
+      connection.#isolate.terminate();
+      throw error;
+    }
+  }
+
+  #handshake(spec: IsolateSpec, bounds: Bounds): Promise<SymbolInfo[]> {
+    const { promise, resolve, reject } = Promise.withResolvers<SymbolInfo[]>();
+    const timer = setTimeout(() => {
+      reject(
+        new PluginLoadError(
+          spec.plugin,
+          `it did not finish loading within ${bounds.timeoutMs} ms; check its entry module for slow top-level code, ` +
+            "or raise the manifest's limits.loadTimeoutMs",
+        ),
+      );
+    }, bounds.timeoutMs);
+    const onAbort = () => reject(bounds.signal?.reason);
+    bounds.signal?.addEventListener("abort", onAbort, { once: true });
+    this.#onHandshake = (message) => {
+      if (message.protocol !== PROTOCOL_VERSION) {
+        reject(
+          new IncompatiblePluginError(spec.plugin, [
+            `its runtime speaks sandplug protocol ${String(message.protocol)} but this host speaks protocol ` +
+            `${PROTOCOL_VERSION}; use the same @sandplug/host version for the host and the plugin's runtime`,
+          ]),
+        );
+      } else if (message.type === "ready" && Array.isArray(message.symbols)) {
+        resolve(message.symbols);
+      } else if (message.type === "load-error" && isWireError(message.error)) {
+        reject(
+          new PluginLoadError(
+            spec.plugin,
+            `its entry module ${spec.entry} failed: ${message.error.name}: ${message.error.message}`,
+            { cause: message.error },
+          ),
+        );
+      } else {
+        reject(new PluginLoadError(spec.plugin, `its runtime sent an invalid handshake: ${JSON.stringify(message)}`));
+      }
+    };
+    this.#onHandshakeCrash = (reason) =>
+      reject(new PluginLoadError(spec.plugin, `its isolate ended while loading: ${reason}`));
+    try {
+      this.#isolate.send({ type: "init", protocol: PROTOCOL_VERSION, plugin: spec.plugin, entry: spec.entry });
+    } catch (cause) {
+      reject(new PluginLoadError(spec.plugin, `its isolate did not accept the handshake: ${String(cause)}`, { cause }));
+    }
+    return promise.finally(() => {
+      clearTimeout(timer);
+      bounds.signal?.removeEventListener("abort", onAbort);
+      this.#onHandshake = undefined;
+      this.#onHandshakeCrash = undefined;
+    });
+  }
+
+  /** Whether the isolate has ended (crashed or closed). */
+  get ended(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  /** How many requests are waiting for a reply. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Sends a request and waits for its reply.
+   *
+   * @throws {PluginCallError} When plugin code threw.
+   * @throws {PluginTimeoutError} When the deadline passed.
+   * @throws {PluginCrashedError} When the isolate ended first.
+   * @throws {PluginClosedError} When the plugin was closed first.
+   * @throws {ValidationError} When the request cannot be serialised.
+   */
+  request(request: Request, bounds: Bounds): Promise<unknown> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (bounds.signal?.aborted) return Promise.reject(bounds.signal.reason);
+    const id = this.#nextId++;
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    const timer = setTimeout(() => {
+      this.#pending.delete(id);
+      reject(new PluginTimeoutError(this.#plugin, request.symbol, bounds.timeoutMs));
+    }, bounds.timeoutMs);
+    const onAbort = () => {
+      this.#pending.delete(id);
+      reject(bounds.signal?.reason);
+    };
+    bounds.signal?.addEventListener("abort", onAbort, { once: true });
+    const settle = () => {
+      clearTimeout(timer);
+      bounds.signal?.removeEventListener("abort", onAbort);
+    };
+    this.#pending.set(id, {
+      symbol: request.symbol,
+      resolve: (value) => {
+        settle();
+        resolve(value);
+      },
+      reject: (error) => {
+        settle();
+        reject(error);
+      },
+    });
+    try {
+      this.#isolate.send({ ...request, id } as CallMessage | GetMessage | SetMessage);
+    } catch (cause) {
+      this.#pending.delete(id);
+      settle();
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      return Promise.reject(
+        new ValidationError(this.#plugin, request.symbol, unclonablePath(request), `cannot be sent to the plugin: ${reason}`, {
+          cause,
+        }),
+      );
+    }
+    return promise.finally(settle);
+  }
+
+  #receive(message: PluginMessage): void {
+    if (typeof message !== "object" || message === null) return;
+    if (this.#onHandshake !== undefined) {
+      if (message.type === "ready" || message.type === "load-error") this.#onHandshake(message);
+      return;
+    }
+    if (message.type !== "ok" && message.type !== "err") return;
+    const pending = this.#pending.get(message.id);
+    if (pending === undefined) return; // a late reply to a request that already timed out or was aborted
+    this.#pending.delete(message.id);
+    if (message.type === "ok") {
+      pending.resolve(message.value);
+    } else {
+      const remote = isWireError(message.error) ? message.error : { name: "Error", message: String(message.error) };
+      pending.reject(new PluginCallError(this.#plugin, pending.symbol, remote));
+    }
+  }
+
+  #failAll(error: PluginError): void {
+    this.#failure ??= error;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const entry of pending) entry.reject(error);
+  }
+
+  #crash(reason: string): void {
+    if (this.#failure !== undefined) return;
+    const error = new PluginCrashedError(this.#plugin, reason);
+    this.#failAll(error);
+    if (this.#onHandshakeCrash !== undefined) this.#onHandshakeCrash(reason);
+    else this.#onCrash(error);
+  }
+
+  /** Rejects every pending request with `PluginClosedError` and ends the isolate. Idempotent. */
+  close(): void {
+    if (this.#failure === undefined) this.#failAll(new PluginClosedError(this.#plugin, "the pending call"));
+    this.#isolate.terminate();
+  }
+}

@@ -1,0 +1,482 @@
+/**
+ * The errors sandplug throws. Every error a caller may want to catch is a
+ * {@linkcode PluginError} subclass with a stable `name` and `code`, the plugin's
+ * name where one is known, and the underlying `cause`.
+ *
+ * @module
+ */
+
+/** Options shared by every {@linkcode PluginError} constructor. */
+export interface PluginErrorOptions {
+  /** The name of the plugin the error is about, when known. */
+  plugin?: string;
+  /** The error that caused this one. */
+  cause?: unknown;
+}
+
+/**
+ * The base class of every error sandplug raises about a plugin.
+ *
+ * @example Catch any sandplug error
+ * ```ts
+ * import { PluginError, SymbolNotFoundError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new SymbolNotFoundError("greeter", "Greet", ["Hello"]);
+ * assert.ok(error instanceof PluginError);
+ * assert.equal(error.plugin, "greeter");
+ * assert.equal(error.code, "SYMBOL_NOT_FOUND");
+ * ```
+ */
+export class PluginError extends Error {
+  /** A stable, machine-readable identifier of the error class. */
+  readonly code: string = "PLUGIN_ERROR";
+  /** The name of the plugin the error is about, if known. */
+  readonly plugin: string | undefined;
+
+  /**
+   * @param message What failed, the current value, and how to fix it.
+   * @param options The plugin's name and the cause.
+   */
+  constructor(message: string, options: PluginErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "PluginError";
+    this.plugin = options.plugin;
+  }
+}
+
+/** One problem found in a `plugin.json`. */
+export interface ManifestIssue {
+  /** Dotted field path, e.g. `permissions.read[0]`; empty for the whole file. */
+  path: string;
+  /** What is wrong with the field. */
+  message: string;
+}
+
+/**
+ * A `plugin.json` is missing, is not JSON, or breaks the schema. All problems
+ * are reported at once: see {@linkcode ManifestError.issues}.
+ *
+ * @example Inspect every problem of a manifest
+ * ```ts
+ * import { ManifestError, parseManifest } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * try {
+ *   parseManifest({ name: "Bad Name", version: "one" }, { file: "x/plugin.json" });
+ *   assert.fail("expected a ManifestError");
+ * } catch (error) {
+ *   assert.ok(error instanceof ManifestError);
+ *   assert.deepEqual(error.issues.map((issue) => issue.path), ["name", "version"]);
+ * }
+ * ```
+ */
+export class ManifestError extends PluginError {
+  override readonly code = "MANIFEST_INVALID";
+  /** The manifest file the problems were found in. */
+  readonly file: string;
+  /** Every problem found, in field order. */
+  readonly issues: readonly ManifestIssue[];
+
+  /**
+   * @param file The manifest's path, as shown in messages.
+   * @param issues Every problem found.
+   * @param options The plugin's name and the cause.
+   */
+  constructor(file: string, issues: readonly ManifestIssue[], options: PluginErrorOptions = {}) {
+    const lines = issues.map((issue) => `${file}: ${issue.path ? `${issue.path}: ` : ""}${issue.message}`);
+    super(
+      issues.length === 1
+        ? `Invalid plugin manifest: ${lines[0]}`
+        : `Invalid plugin manifest (${issues.length} problems):\n  ${lines.join("\n  ")}`,
+      options,
+    );
+    this.name = "ManifestError";
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+/** One permission item a plugin asked for and the host policy does not allow. */
+export interface DeniedPermission {
+  /** The permission kind, e.g. `"net"`. */
+  kind: string;
+  /** The item as the manifest wrote it, e.g. `"example.com:443"`. */
+  value: string;
+}
+
+/**
+ * A plugin's manifest asks for permissions that the host's policy does not
+ * allow. Nothing is granted: the load is refused.
+ *
+ * @example List what was refused
+ * ```ts
+ * import { PermissionDeniedError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new PermissionDeniedError("fetcher", [{ kind: "net", value: "example.com:443" }]);
+ * assert.match(error.message, /net "example.com:443"/);
+ * assert.match(error.message, /allow: \{ net: \["example.com:443"\] \}/);
+ * ```
+ */
+export class PermissionDeniedError extends PluginError {
+  override readonly code = "PERMISSION_DENIED";
+  /** Every item that the policy does not allow. */
+  readonly denied: readonly DeniedPermission[];
+
+  /**
+   * @param plugin The plugin's name.
+   * @param denied Every item that the policy does not allow.
+   * @param options The cause.
+   */
+  constructor(plugin: string, denied: readonly DeniedPermission[], options: PluginErrorOptions = {}) {
+    const items = denied.map((item) => `${item.kind} ${JSON.stringify(item.value)}`).join(", ");
+    const byKind = new Map<string, string[]>();
+    for (const item of denied) byKind.set(item.kind, [...(byKind.get(item.kind) ?? []), item.value]);
+    const fix = [...byKind].map(([kind, values]) => `${kind}: ${JSON.stringify(values)}`).join(", ");
+    super(
+      `Cannot load plugin "${plugin}": its manifest asks for permissions the host policy does not allow: ${items}; ` +
+        `grant them with createHost({ allow: { ${fix} } }) or remove them from plugin.json`,
+      { ...options, plugin },
+    );
+    this.name = "PermissionDeniedError";
+    this.denied = denied;
+  }
+}
+
+/**
+ * `lookup()` or `call()` named a symbol the plugin does not export.
+ *
+ * @example The message lists what the plugin does export
+ * ```ts
+ * import { SymbolNotFoundError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new SymbolNotFoundError("greeter", "Greet", ["greet", "count"]);
+ * assert.deepEqual(error.available, ["greet", "count"]);
+ * assert.match(error.message, /exports: greet, count/);
+ * ```
+ */
+export class SymbolNotFoundError extends PluginError {
+  override readonly code = "SYMBOL_NOT_FOUND";
+  /** The name that was looked up. */
+  readonly symbol: string;
+  /** The names the plugin does export. */
+  readonly available: readonly string[];
+
+  /**
+   * @param plugin The plugin's name.
+   * @param symbol The name that was looked up.
+   * @param available The names the plugin exports.
+   */
+  constructor(plugin: string, symbol: string, available: readonly string[]) {
+    const exported = available.length ? `it exports: ${available.join(", ")}` : "it exports nothing";
+    super(`Cannot find symbol "${symbol}" in plugin "${plugin}": ${exported}`, { plugin });
+    this.name = "SymbolNotFoundError";
+    this.symbol = symbol;
+    this.available = available;
+  }
+}
+
+/**
+ * A symbol was used as a kind it is not: a variable called as a function, a
+ * function read as a variable, or a constant written to.
+ *
+ * @example
+ * ```ts
+ * import { SymbolKindError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new SymbolKindError("greeter", "count", "function", "variable");
+ * assert.equal(error.actual, "variable");
+ * assert.match(error.message, /"count" .* is a variable, not a function/);
+ * ```
+ */
+export class SymbolKindError extends PluginError {
+  override readonly code = "SYMBOL_KIND";
+  /** The symbol's name. */
+  readonly symbol: string;
+  /** The kind the caller needed. */
+  readonly expected: string;
+  /** The kind the symbol is. */
+  readonly actual: string;
+
+  /**
+   * @param plugin The plugin's name.
+   * @param symbol The symbol's name.
+   * @param expected The kind the caller needed (`"function"`, `"variable"`, `"writable variable"`).
+   * @param actual The kind the symbol is.
+   */
+  constructor(plugin: string, symbol: string, expected: string, actual: string) {
+    super(
+      `Cannot use symbol "${symbol}" of plugin "${plugin}" as a ${expected}: it is a ${actual}, not a ${expected}`,
+      { plugin },
+    );
+    this.name = "SymbolKindError";
+    this.symbol = symbol;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/**
+ * A value crossing the boundary does not match the contract's schema, or
+ * cannot be sent at all (for example a function).
+ *
+ * @example
+ * ```ts
+ * import { ValidationError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ValidationError("greeter", "greet", "args[0]", "expected string, received number");
+ * assert.equal(error.path, "args[0]");
+ * assert.match(error.message, /greet.*args\[0\]: expected string/);
+ * ```
+ */
+export class ValidationError extends PluginError {
+  override readonly code = "VALIDATION_FAILED";
+  /** The symbol whose value failed. */
+  readonly symbol: string;
+  /** Where in the value: `args[0].name`, `result`, `value`. */
+  readonly path: string;
+
+  /**
+   * @param plugin The plugin's name.
+   * @param symbol The symbol whose value failed.
+   * @param path Where in the value the problem is.
+   * @param problem What is wrong there.
+   * @param options The cause.
+   */
+  constructor(plugin: string, symbol: string, path: string, problem: string, options: PluginErrorOptions = {}) {
+    super(`Invalid value for "${symbol}" of plugin "${plugin}" at ${path}: ${problem}`, { ...options, plugin });
+    this.name = "ValidationError";
+    this.symbol = symbol;
+    this.path = path;
+  }
+}
+
+/**
+ * The plugin does not fit what the host expects: contract version out of
+ * range, contract symbols missing or of the wrong kind, or a different wire
+ * protocol. Every mismatch is listed in {@linkcode IncompatiblePluginError.problems}.
+ *
+ * @example
+ * ```ts
+ * import { IncompatiblePluginError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new IncompatiblePluginError("greeter", ['symbol "greet" is missing']);
+ * assert.deepEqual(error.problems, ['symbol "greet" is missing']);
+ * ```
+ */
+export class IncompatiblePluginError extends PluginError {
+  override readonly code = "INCOMPATIBLE_PLUGIN";
+  /** Every mismatch found. */
+  readonly problems: readonly string[];
+
+  /**
+   * @param plugin The plugin's name.
+   * @param problems Every mismatch found.
+   * @param options The cause.
+   */
+  constructor(plugin: string, problems: readonly string[], options: PluginErrorOptions = {}) {
+    super(
+      problems.length === 1
+        ? `Plugin "${plugin}" is incompatible with this host: ${problems[0]}`
+        : `Plugin "${plugin}" is incompatible with this host (${problems.length} problems):\n  ${
+          problems.join("\n  ")
+        }`,
+      { ...options, plugin },
+    );
+    this.name = "IncompatiblePluginError";
+    this.problems = problems;
+  }
+}
+
+/** An error as it crosses the boundary between plugin and host. */
+export interface RemoteError {
+  /** The remote error's `name`, e.g. `"TypeError"`. */
+  name: string;
+  /** The remote error's `message`. */
+  message: string;
+  /** The remote error's stack, as the plugin saw it. */
+  stack?: string;
+}
+
+/**
+ * Plugin code threw (or rejected). The plugin stays usable; the remote
+ * error's name, message and stack are kept.
+ *
+ * @example
+ * ```ts
+ * import { PluginCallError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new PluginCallError("greeter", "greet", { name: "RangeError", message: "too long" });
+ * assert.equal(error.remoteName, "RangeError");
+ * assert.equal(error.message, 'Plugin "greeter" threw from "greet": RangeError: too long');
+ * ```
+ */
+export class PluginCallError extends PluginError {
+  override readonly code = "PLUGIN_THREW";
+  /** The symbol that was called. */
+  readonly symbol: string;
+  /** The name of the error the plugin threw. */
+  readonly remoteName: string;
+  /** The message of the error the plugin threw. */
+  readonly remoteMessage: string;
+  /** The stack of the error the plugin threw, if it had one. */
+  readonly remoteStack: string | undefined;
+
+  /**
+   * @param plugin The plugin's name.
+   * @param symbol The symbol that was called.
+   * @param remote The error as the plugin threw it.
+   */
+  constructor(plugin: string, symbol: string, remote: RemoteError) {
+    super(`Plugin "${plugin}" threw from "${symbol}": ${remote.name}: ${remote.message}`, { plugin });
+    this.name = "PluginCallError";
+    this.symbol = symbol;
+    this.remoteName = remote.name;
+    this.remoteMessage = remote.message;
+    this.remoteStack = remote.stack;
+  }
+}
+
+/**
+ * The plugin could not be started: its entry module failed to load, threw at
+ * top level, or did not report ready in time.
+ *
+ * @example
+ * ```ts
+ * import { PluginLoadError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new PluginLoadError("greeter", "its entry module threw: Error: boom");
+ * assert.match(error.message, /Cannot load plugin "greeter": its entry module threw/);
+ * ```
+ */
+export class PluginLoadError extends PluginError {
+  override readonly code = "LOAD_FAILED";
+
+  /**
+   * @param plugin The plugin's name (or its folder when the name is unknown).
+   * @param reason Why it failed and how to fix it.
+   * @param options The cause.
+   */
+  constructor(plugin: string, reason: string, options: PluginErrorOptions = {}) {
+    super(`Cannot load plugin "${plugin}": ${reason}`, { ...options, plugin });
+    this.name = "PluginLoadError";
+  }
+}
+
+/**
+ * The plugin (or its host) was closed before or while the call ran.
+ *
+ * @example
+ * ```ts
+ * import { PluginClosedError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(new PluginClosedError("greeter", "greet").message, /closed/);
+ * ```
+ */
+export class PluginClosedError extends PluginError {
+  override readonly code = "PLUGIN_CLOSED";
+
+  /**
+   * @param plugin The plugin's name.
+   * @param what What could not be done, e.g. the symbol's name.
+   */
+  constructor(plugin: string, what: string) {
+    super(`Cannot use "${what}": plugin "${plugin}" is closed; load it again with host.load()`, { plugin });
+    this.name = "PluginClosedError";
+  }
+}
+
+/**
+ * A call did not settle within its deadline.
+ *
+ * @example
+ * ```ts
+ * import { PluginTimeoutError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new PluginTimeoutError("greeter", "greet", 50);
+ * assert.equal(error.timeoutMs, 50);
+ * ```
+ */
+export class PluginTimeoutError extends PluginError {
+  override readonly code = "PLUGIN_TIMEOUT";
+  /** The deadline that passed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /**
+   * @param plugin The plugin's name.
+   * @param what The symbol or step that timed out.
+   * @param timeoutMs The deadline that passed.
+   */
+  constructor(plugin: string, what: string, timeoutMs: number) {
+    super(
+      `Plugin "${plugin}" did not answer "${what}" within ${timeoutMs} ms; ` +
+        `raise the deadline with the timeoutMs option or the manifest's limits.callTimeoutMs`,
+      { plugin },
+    );
+    this.name = "PluginTimeoutError";
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The plugin's isolate ended while calls were pending or was found dead: it
+ * threw outside a call, was terminated, or lost its channel.
+ *
+ * @example
+ * ```ts
+ * import { PluginCrashedError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new PluginCrashedError("greeter", "uncaught error: boom");
+ * assert.equal(error.reason, "uncaught error: boom");
+ * ```
+ */
+export class PluginCrashedError extends PluginError {
+  override readonly code = "PLUGIN_CRASHED";
+  /** Why the plugin ended. */
+  readonly reason: string;
+
+  /**
+   * @param plugin The plugin's name.
+   * @param reason Why the plugin ended.
+   * @param options The cause.
+   */
+  constructor(plugin: string, reason: string, options: PluginErrorOptions = {}) {
+    super(`Plugin "${plugin}" crashed: ${reason}; load it again with host.load()`, { ...options, plugin });
+    this.name = "PluginCrashedError";
+    this.reason = reason;
+  }
+}
+
+/**
+ * The host process was started without the unstable flag that per-worker
+ * permissions need.
+ *
+ * @example
+ * ```ts
+ * import { UnstableFlagError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(new UnstableFlagError().message, /--unstable-worker-options/);
+ * ```
+ */
+export class UnstableFlagError extends PluginError {
+  override readonly code = "UNSTABLE_FLAG_MISSING";
+
+  constructor() {
+    super(
+      "Cannot start a plugin worker: per-worker permissions need Deno's worker-options feature, which is off; " +
+        'run the host with `deno run --unstable-worker-options …` or add `"unstable": ["worker-options"]` to deno.json',
+    );
+    this.name = "UnstableFlagError";
+  }
+}

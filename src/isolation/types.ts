@@ -1,0 +1,57 @@
+/**
+ * The seam between the host and an isolation tier. The host knows tiers only
+ * through {@linkcode IsolationTier}; each tier carries protocol messages to
+ * and from one plugin's runtime.
+ *
+ * @module
+ */
+import type { Manifest } from "../manifest.ts";
+import type { PermissionGrant } from "../permissions.ts";
+import type { HostMessage, PluginMessage } from "../protocol.ts";
+
+/** What a tier needs to start one plugin. */
+export interface IsolateSpec {
+  /** The plugin's name. */
+  readonly plugin: string;
+  /** The plugin's folder, absolute. */
+  readonly dir: string;
+  /** The URL of the plugin's entry module. */
+  readonly entry: string;
+  /** The plugin's parsed manifest. */
+  readonly manifest: Manifest;
+  /** The effective grant the isolate must hold, and nothing more. */
+  readonly grant: PermissionGrant;
+}
+
+/** How a tier reports what happens in the isolate. */
+export interface IsolateEvents {
+  /** A message from the plugin's runtime. Tiers pass along whatever arrives; the host checks it. */
+  message(message: PluginMessage): void;
+  /** The isolate ended without being asked to (uncaught error, lost channel, exit). */
+  exit(reason: string): void;
+}
+
+/** One running plugin isolate. */
+export interface Isolate {
+  /**
+   * Sends a message to the plugin's runtime.
+   *
+   * @throws {DOMException} `DataCloneError` when the message cannot be serialised.
+   */
+  send(message: HostMessage): void;
+  /** Ends the isolate at once. Safe to call more than once. */
+  terminate(): void;
+}
+
+/** An isolation tier: a way to run plugin code apart from the host. */
+export interface IsolationTier {
+  /** The tier's name, e.g. `"worker"`. */
+  readonly name: string;
+  /**
+   * Starts an isolate for one plugin. The runtime in it waits for the host's
+   * `init` message before it loads any plugin code.
+   *
+   * @throws {PluginError} When the isolate cannot be started at all.
+   */
+  start(spec: IsolateSpec, events: IsolateEvents): Isolate;
+}

@@ -1,0 +1,71 @@
+/**
+ * The worker tier: each plugin runs in its own Web Worker that holds exactly
+ * its effective grant. Fast to start and to call; it shares the host's process.
+ *
+ * @module
+ */
+import { PluginLoadError, UnstableFlagError } from "../errors.ts";
+import { toWorkerPermissions } from "../permissions.ts";
+import type { PluginMessage } from "../protocol.ts";
+import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "./types.ts";
+import { workerOptionsState } from "./_worker_options.ts";
+
+const WORKER_MAIN = new URL("../runtime/worker_main.ts", import.meta.url);
+
+function startWorker(spec: IsolateSpec, events: IsolateEvents): Isolate {
+  if (workerOptionsState() === "off") throw new UnstableFlagError();
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_MAIN, {
+      type: "module",
+      name: `sandplug:${spec.plugin}`,
+      deno: { permissions: toWorkerPermissions(spec.grant) },
+    });
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new PluginLoadError(
+      spec.plugin,
+      `its worker could not start: ${reason}; the host process must itself hold every permission it grants, ` +
+        "so run the host with the matching --allow-* flags",
+      { cause },
+    );
+  }
+  let ended = false;
+  const end = (reason: string) => {
+    if (ended) return;
+    ended = true;
+    worker.terminate();
+    events.exit(reason);
+  };
+  worker.onmessage = (event: MessageEvent<PluginMessage>) => events.message(event.data);
+  worker.onerror = (event: ErrorEvent) => {
+    // Without preventDefault an error in the worker would end the host process.
+    event.preventDefault();
+    end(`uncaught error: ${event.message}`);
+  };
+  worker.onmessageerror = () => end("a message from the plugin could not be deserialised");
+  return {
+    send(message) {
+      worker.postMessage(message);
+    },
+    terminate() {
+      ended = true;
+      worker.terminate();
+    },
+  };
+}
+
+/**
+ * Runs each plugin in a Web Worker with `deno.permissions` set to its
+ * effective grant. Needs `--unstable-worker-options` (or
+ * `"unstable": ["worker-options"]` in deno.json).
+ *
+ * @example
+ * ```ts
+ * import { workerTier } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(workerTier.name, "worker");
+ * ```
+ */
+export const workerTier: IsolationTier = { name: "worker", start: startWorker };

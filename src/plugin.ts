@@ -1,0 +1,219 @@
+/**
+ * The handle of a loaded plugin: `lookup()` in the style of Go's
+ * `plugin.Lookup`, `call()`, and `close()`.
+ *
+ * @module
+ */
+import type { Contract, ContractSymbols, RemoteOf, SymbolSpec } from "./contract.ts";
+import { PluginClosedError, SymbolKindError, SymbolNotFoundError, ValidationError } from "./errors.ts";
+import type { Manifest } from "./manifest.ts";
+import type { PermissionGrant } from "./permissions.ts";
+import type { SymbolInfo } from "./protocol.ts";
+import type { CallOptions, LookupOptions, Remote, RemoteFunction, Variable } from "./types.ts";
+import type { Bounds, Connection, Request } from "./_connection.ts";
+import { validate } from "./_validate.ts";
+
+/**
+ * A loaded plugin. `S` holds the symbols of its contract, when it was loaded
+ * with one, so that `lookup()` is typed without generics.
+ */
+export interface Plugin<S extends ContractSymbols = Record<never, never>> extends AsyncDisposable {
+  /** The plugin's name, from its manifest. */
+  readonly name: string;
+  /** The plugin's version, from its manifest. */
+  readonly version: string;
+  /** The plugin's folder, absolute. */
+  readonly dir: string;
+  /** The plugin's parsed manifest. */
+  readonly manifest: Manifest;
+  /** The effective grant the plugin runs with: what it asked for and the host allowed. */
+  readonly permissions: PermissionGrant;
+  /** The isolation tier the plugin runs in, e.g. `"worker"`. */
+  readonly isolation: string;
+  /** The contract negotiated at load time, if the plugin was loaded with one. */
+  readonly contract: Contract | undefined;
+  /** Every export of the plugin with its kind, sorted by name. */
+  readonly symbols: readonly SymbolInfo[];
+  /** Whether the plugin was closed or crashed. */
+  readonly closed: boolean;
+
+  /**
+   * Looks up an export of the plugin's contract: typed from its schemas, and
+   * validated at the boundary.
+   *
+   * @throws {SymbolNotFoundError} When the plugin does not export `name`.
+   * @throws {SymbolKindError} When `options.kind` is given and differs.
+   */
+  lookup<K extends keyof S & string>(name: K, options?: LookupOptions): RemoteOf<S[K]>;
+  /**
+   * Looks up an export by name, like Go's `p.Lookup("Name")`. A function
+   * comes back as an async function; a variable as a {@linkcode Variable};
+   * a constant as a read-only `Variable`.
+   *
+   * @throws {SymbolNotFoundError} When the plugin does not export `name`.
+   * @throws {SymbolKindError} When `options.kind` is given and differs.
+   */
+  lookup<T = unknown>(name: string, options?: LookupOptions): Remote<T>;
+
+  /**
+   * Calls an exported function with a deadline or an abort signal.
+   *
+   * @throws {SymbolNotFoundError} When the plugin does not export `name`.
+   * @throws {SymbolKindError} When `name` is not a function.
+   * @throws {PluginCallError} When plugin code threw.
+   * @throws {PluginTimeoutError} When the deadline passed.
+   */
+  call(name: string, args?: readonly unknown[], options?: CallOptions): Promise<unknown>;
+
+  /** Ends the plugin; pending calls reject with `PluginClosedError`. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** What the host hands a new plugin handle. */
+export interface PluginParts {
+  manifest: Manifest;
+  dir: string;
+  grant: PermissionGrant;
+  isolation: string;
+  contract: Contract | undefined;
+  symbols: SymbolInfo[];
+  connection: Connection;
+  callTimeoutMs: number;
+  validate: boolean;
+  onClose(plugin: PluginHandle): void;
+}
+
+function checkTimeout(timeoutMs: number | undefined): void {
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new RangeError(`Cannot call: timeoutMs must be a positive number of milliseconds; current value is ${timeoutMs}`);
+  }
+}
+
+/** The implementation of {@linkcode Plugin}; not exported from the package. */
+export class PluginHandle implements Plugin<ContractSymbols> {
+  readonly name: string;
+  readonly version: string;
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly permissions: PermissionGrant;
+  readonly isolation: string;
+  readonly contract: Contract | undefined;
+  readonly symbols: readonly SymbolInfo[];
+  readonly #kinds: Map<string, SymbolInfo["kind"]>;
+  readonly #connection: Connection;
+  readonly #callTimeoutMs: number;
+  readonly #validate: boolean;
+  readonly #onClose: (plugin: PluginHandle) => void;
+  #closing: Promise<void> | undefined;
+
+  constructor(parts: PluginParts) {
+    this.name = parts.manifest.name;
+    this.version = parts.manifest.version;
+    this.dir = parts.dir;
+    this.manifest = parts.manifest;
+    this.permissions = parts.grant;
+    this.isolation = parts.isolation;
+    this.contract = parts.contract;
+    this.symbols = Object.freeze(parts.symbols.map((symbol) => Object.freeze({ ...symbol })));
+    this.#kinds = new Map(parts.symbols.map((symbol) => [symbol.name, symbol.kind]));
+    this.#connection = parts.connection;
+    this.#callTimeoutMs = parts.manifest.limits.callTimeoutMs ?? parts.callTimeoutMs;
+    this.#validate = parts.validate;
+    this.#onClose = parts.onClose;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined || this.#connection.ended;
+  }
+
+  #kindOf(name: string): SymbolInfo["kind"] {
+    if (typeof name !== "string") {
+      throw new TypeError(`Cannot look up a symbol: name must be a string; current value is ${String(name)}`);
+    }
+    const kind = this.#kinds.get(name);
+    if (kind === undefined) throw new SymbolNotFoundError(this.name, name, [...this.#kinds.keys()]);
+    return kind;
+  }
+
+  #spec(name: string): SymbolSpec | undefined {
+    return this.#validate ? this.contract?.symbols[name] : undefined;
+  }
+
+  #bounds(options: CallOptions = {}): Bounds {
+    checkTimeout(options.timeoutMs);
+    return { timeoutMs: options.timeoutMs ?? this.#callTimeoutMs, signal: options.signal };
+  }
+
+  #send(request: Request, options?: CallOptions): Promise<unknown> {
+    if (this.#closing !== undefined) return Promise.reject(new PluginClosedError(this.name, request.symbol));
+    return this.#connection.request(request, this.#bounds(options));
+  }
+
+  lookup(name: string, options: LookupOptions = {}): never {
+    const kind = this.#kindOf(name);
+    if (options.kind !== undefined && options.kind !== kind) {
+      throw new SymbolKindError(this.name, name, options.kind, kind);
+    }
+    if (kind === "function") {
+      const remote: RemoteFunction = (...args: unknown[]) => this.call(name, args);
+      Object.defineProperty(remote, "name", { value: name });
+      return remote as never;
+    }
+    return this.#variable(name, kind === "value") as never;
+  }
+
+  #variable(name: string, readonly: boolean): Variable<unknown> {
+    const where = { plugin: this.name, symbol: name, prefix: "value" };
+    return Object.freeze({
+      name,
+      readonly,
+      get: async (options?: CallOptions) => {
+        const value = await this.#send({ type: "get", symbol: name }, options);
+        const spec = this.#spec(name);
+        return spec?.kind === "variable" ? validate(spec.schema, value, where) : value;
+      },
+      set: async (value: unknown, options?: CallOptions) => {
+        if (readonly) throw new SymbolKindError(this.name, name, "writable variable", "read-only value");
+        const spec = this.#spec(name);
+        const checked = spec?.kind === "variable" ? validate(spec.schema, value, where) : value;
+        await this.#send({ type: "set", symbol: name, value: checked }, options);
+      },
+    });
+  }
+
+  async call(name: string, args: readonly unknown[] = [], options?: CallOptions): Promise<unknown> {
+    const kind = this.#kindOf(name);
+    if (kind !== "function") throw new SymbolKindError(this.name, name, "function", kind);
+    if (!Array.isArray(args)) {
+      throw new TypeError(`Cannot call "${name}": args must be an array; current value is ${String(args)}`);
+    }
+    const spec = this.#spec(name);
+    if (spec?.kind !== "function") return await this.#send({ type: "call", symbol: name, args: [...args] }, options);
+    if (args.length > spec.args.length) {
+      throw new ValidationError(
+        this.name,
+        name,
+        "args",
+        `expected at most ${spec.args.length} arguments, received ${args.length}`,
+      );
+    }
+    const checked = spec.args.map((schema, index) =>
+      validate(schema, args[index], { plugin: this.name, symbol: name, prefix: `args[${index}]` })
+    );
+    const result = await this.#send({ type: "call", symbol: name, args: checked }, options);
+    return validate(spec.returns, result, { plugin: this.name, symbol: name, prefix: "result" });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#connection.close();
+      this.#onClose(this);
+      await Promise.resolve();
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The plugin author's SDK: `import { variable } from "@sandplug/host/plugin"`.
+ * Plain exported functions and constants need nothing from here; an exported
+ * variable that the host may read and write is made with {@linkcode variable}.
+ *
+ * @example A plugin module
+ * ```ts
+ * import { variable } from "@sandplug/host/plugin";
+ * import assert from "node:assert/strict";
+ *
+ * export const PluginInputNumber = variable(0);
+ * export function KnownPluginFunction(): string {
+ *   return `My custom code prints PluginInputNumber: ${PluginInputNumber.value}`;
+ * }
+ *
+ * PluginInputNumber.value = 7;
+ * assert.equal(KnownPluginFunction(), "My custom code prints PluginInputNumber: 7");
+ * ```
+ *
+ * @module
+ */
+
+/**
+ * The brand that marks a variable. Registered with `Symbol.for` so that two
+ * copies of the SDK agree on it.
+ */
+const VARIABLE_BRAND: unique symbol = Symbol.for("sandplug.variable") as never;
+
+/**
+ * An exported variable of a plugin. Plugin code reads and writes `.value`; the
+ * host reads and writes it through `lookup(name).get()` and `.set(v)`.
+ */
+export interface PluginVariable<T> {
+  /** The current value. */
+  value: T;
+  /** Marks the object as a sandplug variable. */
+  readonly [VARIABLE_BRAND]: true;
+}
+
+/**
+ * Makes an exported variable that the host can read and write.
+ *
+ * @param initial The value the variable starts with (and returns to when the plugin restarts).
+ * @returns An object whose `.value` holds the current value.
+ *
+ * @example
+ * ```ts
+ * import { variable } from "@sandplug/host/plugin";
+ * import assert from "node:assert/strict";
+ *
+ * const counter = variable(0);
+ * counter.value += 1;
+ * assert.equal(counter.value, 1);
+ * ```
+ */
+export function variable<T>(initial: T): PluginVariable<T> {
+  return Object.seal({ value: initial, [VARIABLE_BRAND]: true as const });
+}
+
+/**
+ * Whether a value was made by {@linkcode variable}, by any copy of the SDK.
+ *
+ * @param value Any value.
+ * @returns `true` for a plugin variable.
+ *
+ * @example
+ * ```ts
+ * import { isVariable, variable } from "@sandplug/host/plugin";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(isVariable(variable("x")));
+ * assert.ok(!isVariable({ value: "x" }));
+ * ```
+ */
+export function isVariable(value: unknown): value is PluginVariable<unknown> {
+  return typeof value === "object" && value !== null &&
+    (value as Record<symbol, unknown>)[VARIABLE_BRAND] === true;
+}

@@ -1,0 +1,47 @@
+/**
+ * Test helpers: throw-away plugin folders written from a manifest and code.
+ *
+ * @module
+ */
+import { join } from "node:path";
+
+/** A plugin folder made for one test; removed by `Symbol.asyncDispose`. */
+export interface TempPlugin extends AsyncDisposable {
+  /** The plugin's folder, absolute. */
+  dir: string;
+  /** The folder that holds the plugin folder (for files "outside" it). */
+  parent: string;
+}
+
+/** Default manifest fields for a test plugin. */
+export const baseManifest = { name: "test-plugin", version: "1.0.0", entry: "mod.ts" };
+
+/**
+ * Writes a plugin folder in a fresh temp dir: `plugin.json` from `manifest`
+ * (merged over {@linkcode baseManifest}; pass a string to write it verbatim)
+ * and `mod.ts` from `code`, plus any `files` (relative path → content).
+ */
+export async function tempPlugin(
+  manifest: Record<string, unknown> | string,
+  code = "export const ok = true;\n",
+  files: Record<string, string> = {},
+): Promise<TempPlugin> {
+  const parent = await Deno.makeTempDir({ prefix: "sandplug-test-" });
+  const dir = join(parent, "plugin");
+  await Deno.mkdir(dir);
+  const text = typeof manifest === "string" ? manifest : JSON.stringify({ ...baseManifest, ...manifest }, null, 2);
+  await Deno.writeTextFile(join(dir, "plugin.json"), text);
+  await Deno.writeTextFile(join(dir, "mod.ts"), code);
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(dir, path);
+    await Deno.mkdir(join(full, ".."), { recursive: true });
+    await Deno.writeTextFile(full, content);
+  }
+  return {
+    dir,
+    parent,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(parent, { recursive: true });
+    },
+  };
+}
