@@ -49,7 +49,15 @@
 export { createHost } from "./src/host.ts";
 export type { Host, HostEventDetail, HostOptions, IsolationName, LoadOptions } from "./src/host.ts";
 export type { Plugin } from "./src/plugin.ts";
-export type { CallOptions, LookupOptions, Remote, RemoteFunction, SymbolInfo, SymbolKind, Variable } from "./src/types.ts";
+export type {
+  CallOptions,
+  LookupOptions,
+  Remote,
+  RemoteFunction,
+  SymbolInfo,
+  SymbolKind,
+  Variable,
+} from "./src/types.ts";
 export { defineContract, fn, variable } from "./src/contract.ts";
 export type {
   ArgsOf,
@@ -58,8 +66,8 @@ export type {
   ContractSymbols,
   FnSpec,
   RemoteOf,
-  SymbolSpec,
   SymbolsOf,
+  SymbolSpec,
   VariableSpec,
 } from "./src/contract.ts";
 export {
@@ -77,10 +85,44 @@ export {
   UnstableFlagError,
   ValidationError,
 } from "./src/errors.ts";
-export type { DeniedPermission, ManifestIssue, PluginErrorOptions, RemoteError } from "./src/errors.ts";
-export { manifestJsonSchema, manifestSchema, parseManifest, tryParseManifest } from "./src/manifest.ts";
-export type { Manifest, ManifestPermissions, ParseManifestOptions, ParseManifestResult } from "./src/manifest.ts";
-export type { HostPolicy, PermissionGrant, PermissionKind, ResolvedPolicy } from "./src/permissions.ts";
+export type {
+  DeniedPermission,
+  ManifestIssue,
+  PluginErrorOptions,
+  RemoteError,
+} from "./src/errors.ts";
+export {
+  manifestJsonSchema,
+  manifestSchema,
+  parseManifest,
+  tryParseManifest,
+} from "./src/manifest.ts";
+export { SYS_NAMES } from "./src/manifest.ts";
+export type {
+  Manifest,
+  ManifestLimits,
+  ManifestPermissions,
+  ManifestSafeParseResult,
+  ManifestSchema,
+  ParseManifestOptions,
+  ParseManifestResult,
+  SysName,
+} from "./src/manifest.ts";
+export { PERMISSION_KINDS } from "./src/permissions.ts";
+export type {
+  HostPolicy,
+  PermissionGrant,
+  PermissionKind,
+  ResolvedPolicy,
+} from "./src/permissions.ts";
 export { PROTOCOL_VERSION } from "./src/protocol_version.ts";
-export { workerTier } from "./src/isolation/worker.ts";
-export type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "./src/isolation/types.ts";
+export type {
+  InferInput,
+  InferOutput,
+  StandardIssue,
+  StandardPathSegment,
+  StandardResult,
+  StandardSchemaProps,
+  StandardSchemaV1,
+  StandardTypes,
+} from "./src/standard_schema.ts";

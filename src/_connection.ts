@@ -38,7 +38,8 @@ interface Pending {
 
 function isWireError(value: unknown): value is WireError {
   return typeof value === "object" && value !== null &&
-    typeof (value as WireError).name === "string" && typeof (value as WireError).message === "string";
+    typeof (value as WireError).name === "string" &&
+    typeof (value as WireError).message === "string";
 }
 
 /** Finds which part of a request cannot be cloned, to name it in the error. */
@@ -127,7 +128,9 @@ export class Connection {
       if (message.protocol !== PROTOCOL_VERSION) {
         reject(
           new IncompatiblePluginError(spec.plugin, [
-            `its runtime speaks sandplug protocol ${String(message.protocol)} but this host speaks protocol ` +
+            `its runtime speaks sandplug protocol ${
+              String(message.protocol)
+            } but this host speaks protocol ` +
             `${PROTOCOL_VERSION}; use the same @sandplug/host version for the host and the plugin's runtime`,
           ]),
         );
@@ -142,15 +145,31 @@ export class Connection {
           ),
         );
       } else {
-        reject(new PluginLoadError(spec.plugin, `its runtime sent an invalid handshake: ${JSON.stringify(message)}`));
+        reject(
+          new PluginLoadError(
+            spec.plugin,
+            `its runtime sent an invalid handshake: ${JSON.stringify(message)}`,
+          ),
+        );
       }
     };
     this.#onHandshakeCrash = (reason) =>
       reject(new PluginLoadError(spec.plugin, `its isolate ended while loading: ${reason}`));
     try {
-      this.#isolate.send({ type: "init", protocol: PROTOCOL_VERSION, plugin: spec.plugin, entry: spec.entry });
+      this.#isolate.send({
+        type: "init",
+        protocol: PROTOCOL_VERSION,
+        plugin: spec.plugin,
+        entry: spec.entry,
+      });
     } catch (cause) {
-      reject(new PluginLoadError(spec.plugin, `its isolate did not accept the handshake: ${String(cause)}`, { cause }));
+      reject(
+        new PluginLoadError(
+          spec.plugin,
+          `its isolate did not accept the handshake: ${String(cause)}`,
+          { cause },
+        ),
+      );
     }
     return promise.finally(() => {
       clearTimeout(timer);
@@ -215,9 +234,15 @@ export class Connection {
       settle();
       const reason = cause instanceof Error ? cause.message : String(cause);
       return Promise.reject(
-        new ValidationError(this.#plugin, request.symbol, unclonablePath(request), `cannot be sent to the plugin: ${reason}`, {
-          cause,
-        }),
+        new ValidationError(
+          this.#plugin,
+          request.symbol,
+          unclonablePath(request),
+          `cannot be sent to the plugin: ${reason}`,
+          {
+            cause,
+          },
+        ),
       );
     }
     return promise.finally(settle);
@@ -236,7 +261,9 @@ export class Connection {
     if (message.type === "ok") {
       pending.resolve(message.value);
     } else {
-      const remote = isWireError(message.error) ? message.error : { name: "Error", message: String(message.error) };
+      const remote = isWireError(message.error)
+        ? message.error
+        : { name: "Error", message: String(message.error) };
       pending.reject(new PluginCallError(this.#plugin, pending.symbol, remote));
     }
   }
@@ -258,7 +285,9 @@ export class Connection {
 
   /** Rejects every pending request with `PluginClosedError` and ends the isolate. Idempotent. */
   close(): void {
-    if (this.#failure === undefined) this.#failAll(new PluginClosedError(this.#plugin, "the pending call"));
+    if (this.#failure === undefined) {
+      this.#failAll(new PluginClosedError(this.#plugin, "the pending call"));
+    }
     this.#isolate.terminate();
   }
 }

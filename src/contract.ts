@@ -1,18 +1,20 @@
 /**
- * Contracts: what a host expects a plugin to export, as zod schemas. A
+ * Contracts: what a host expects a plugin to export, as schemas (zod 4 or any
+ * other Standard Schema library). A
  * contract types `lookup()` without generics, validates every value that
  * crosses the boundary, and is checked against the plugin at load time.
  *
  * @module
  */
-import type { z } from "zod";
+import type { InferInput, InferOutput, StandardSchemaV1 } from "./standard_schema.ts";
+import { isSchema } from "./_validate.ts";
 import { defaultRange, isRange, isVersion } from "./version.ts";
 import type { Variable } from "./types.ts";
 
 /** The schema of an exported function: its arguments and its result. */
 export interface FnSpec<
-  Args extends readonly z.ZodType[] = readonly z.ZodType[],
-  Returns extends z.ZodType = z.ZodType,
+  Args extends readonly StandardSchemaV1[] = readonly StandardSchemaV1[],
+  Returns extends StandardSchemaV1 = StandardSchemaV1,
 > {
   /** Always `"function"`. */
   readonly kind: "function";
@@ -23,7 +25,7 @@ export interface FnSpec<
 }
 
 /** The schema of an exported variable made with the plugin SDK's `variable()`. */
-export interface VariableSpec<T extends z.ZodType = z.ZodType> {
+export interface VariableSpec<T extends StandardSchemaV1 = StandardSchemaV1> {
   /** Always `"variable"`. */
   readonly kind: "variable";
   /** The schema of the variable's value. */
@@ -65,12 +67,14 @@ export interface Contract<S extends ContractSymbols = ContractSymbols> {
 }
 
 /** The argument tuple a function spec accepts, as callers write it. */
-export type ArgsOf<A extends readonly z.ZodType[]> = { -readonly [K in keyof A]: z.input<A[K]> };
+export type ArgsOf<A extends readonly StandardSchemaV1[]> = {
+  -readonly [K in keyof A]: InferInput<A[K]>;
+};
 
 /** What `lookup()` returns for a symbol spec. */
 export type RemoteOf<S extends SymbolSpec> = S extends FnSpec<infer A, infer R>
-  ? (...args: ArgsOf<A>) => Promise<z.output<R>>
-  : S extends VariableSpec<infer T> ? Variable<z.output<T>>
+  ? (...args: ArgsOf<A>) => Promise<InferOutput<R>>
+  : S extends VariableSpec<infer T> ? Variable<InferOutput<T>>
   : never;
 
 /** The typed symbols of a contract, or the symbols common to every contract of a list. */
@@ -96,14 +100,27 @@ export type SymbolsOf<C> = [C] extends [never] ? Record<never, never>
  * assert.equal(add.args.length, 2);
  * ```
  */
-export function fn<const Args extends readonly z.ZodType[], Returns extends z.ZodType>(
+export function fn<
+  const Args extends readonly StandardSchemaV1[],
+  Returns extends StandardSchemaV1,
+>(
   spec: { args: Args; returns: Returns },
 ): FnSpec<Args, Returns> {
   if (!Array.isArray(spec?.args)) {
-    throw new TypeError(`Cannot define fn: args must be a list of schemas; current value is ${String(spec?.args)}`);
+    throw new TypeError(
+      `Cannot define fn: args must be a list of schemas; current value is ${String(spec?.args)}`,
+    );
   }
-  if (spec.returns === undefined) {
-    throw new TypeError("Cannot define fn: returns is missing; use z.void() for a function that returns nothing");
+  const bad = spec.args.findIndex((schema) => !isSchema(schema));
+  if (bad >= 0) {
+    throw new TypeError(
+      `Cannot define fn: args[${bad}] is not a schema; pass a zod (or other Standard Schema) schema`,
+    );
+  }
+  if (!isSchema(spec.returns)) {
+    throw new TypeError(
+      "Cannot define fn: returns is missing; use z.void() for a function that returns nothing",
+    );
   }
   return { kind: "function", args: spec.args, returns: spec.returns };
 }
@@ -123,8 +140,8 @@ export function fn<const Args extends readonly z.ZodType[], Returns extends z.Zo
  * assert.equal(variable(z.number()).kind, "variable");
  * ```
  */
-export function variable<T extends z.ZodType>(schema: T): VariableSpec<T> {
-  if (schema === undefined || typeof (schema as { safeParse?: unknown }).safeParse !== "function") {
+export function variable<T extends StandardSchemaV1>(schema: T): VariableSpec<T> {
+  if (!isSchema(schema)) {
     throw new TypeError("Cannot define variable: pass a zod schema such as z.number()");
   }
   return { kind: "variable", schema };
@@ -156,10 +173,16 @@ export function variable<T extends z.ZodType>(schema: T): VariableSpec<T> {
  * assert.equal(greeter.range, "^1");
  * ```
  */
-export function defineContract<const S extends ContractSymbols>(definition: ContractDefinition<S>): Contract<S> {
+export function defineContract<const S extends ContractSymbols>(
+  definition: ContractDefinition<S>,
+): Contract<S> {
   const { name, version, symbols } = definition;
   if (typeof name !== "string" || name.length === 0) {
-    throw new TypeError(`Cannot define contract: name must be a non-empty string; current value is ${JSON.stringify(name)}`);
+    throw new TypeError(
+      `Cannot define contract: name must be a non-empty string; current value is ${
+        JSON.stringify(name)
+      }`,
+    );
   }
   if (typeof version !== "string" || !isVersion(version)) {
     throw new TypeError(
@@ -176,7 +199,9 @@ export function defineContract<const S extends ContractSymbols>(definition: Cont
     );
   }
   if (typeof symbols !== "object" || symbols === null) {
-    throw new TypeError(`Cannot define contract "${name}": symbols must be an object of fn() and variable() specs`);
+    throw new TypeError(
+      `Cannot define contract "${name}": symbols must be an object of fn() and variable() specs`,
+    );
   }
   for (const [symbol, spec] of Object.entries(symbols)) {
     if (spec?.kind !== "function" && spec?.kind !== "variable") {

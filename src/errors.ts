@@ -35,6 +35,8 @@ export class PluginError extends Error {
   readonly plugin: string | undefined;
 
   /**
+   * Makes the error.
+   *
    * @param message What failed, the current value, and how to fix it.
    * @param options The plugin's name and the cause.
    */
@@ -72,6 +74,7 @@ export interface ManifestIssue {
  * ```
  */
 export class ManifestError extends PluginError {
+  /** Always "MANIFEST_INVALID". */
   override readonly code = "MANIFEST_INVALID";
   /** The manifest file the problems were found in. */
   readonly file: string;
@@ -79,12 +82,16 @@ export class ManifestError extends PluginError {
   readonly issues: readonly ManifestIssue[];
 
   /**
+   * Makes the error.
+   *
    * @param file The manifest's path, as shown in messages.
    * @param issues Every problem found.
    * @param options The plugin's name and the cause.
    */
   constructor(file: string, issues: readonly ManifestIssue[], options: PluginErrorOptions = {}) {
-    const lines = issues.map((issue) => `${file}: ${issue.path ? `${issue.path}: ` : ""}${issue.message}`);
+    const lines = issues.map((issue) =>
+      `${file}: ${issue.path ? `${issue.path}: ` : ""}${issue.message}`
+    );
     super(
       issues.length === 1
         ? `Invalid plugin manifest: ${lines[0]}`
@@ -120,20 +127,31 @@ export interface DeniedPermission {
  * ```
  */
 export class PermissionDeniedError extends PluginError {
+  /** Always "PERMISSION_DENIED". */
   override readonly code = "PERMISSION_DENIED";
   /** Every item that the policy does not allow. */
   readonly denied: readonly DeniedPermission[];
 
   /**
+   * Makes the error.
+   *
    * @param plugin The plugin's name.
    * @param denied Every item that the policy does not allow.
    * @param options The cause.
    */
-  constructor(plugin: string, denied: readonly DeniedPermission[], options: PluginErrorOptions = {}) {
+  constructor(
+    plugin: string,
+    denied: readonly DeniedPermission[],
+    options: PluginErrorOptions = {},
+  ) {
     const items = denied.map((item) => `${item.kind} ${JSON.stringify(item.value)}`).join(", ");
     const byKind = new Map<string, string[]>();
-    for (const item of denied) byKind.set(item.kind, [...(byKind.get(item.kind) ?? []), item.value]);
-    const fix = [...byKind].map(([kind, values]) => `${kind}: ${JSON.stringify(values)}`).join(", ");
+    for (const item of denied) {
+      byKind.set(item.kind, [...(byKind.get(item.kind) ?? []), item.value]);
+    }
+    const fix = [...byKind].map(([kind, values]) => `${kind}: ${JSON.stringify(values)}`).join(
+      ", ",
+    );
     super(
       `Cannot load plugin "${plugin}": its manifest asks for permissions the host policy does not allow: ${items}; ` +
         `grant them with createHost({ allow: { ${fix} } }) or remove them from plugin.json`,
@@ -158,6 +176,7 @@ export class PermissionDeniedError extends PluginError {
  * ```
  */
 export class SymbolNotFoundError extends PluginError {
+  /** Always "SYMBOL_NOT_FOUND". */
   override readonly code = "SYMBOL_NOT_FOUND";
   /** The name that was looked up. */
   readonly symbol: string;
@@ -165,12 +184,16 @@ export class SymbolNotFoundError extends PluginError {
   readonly available: readonly string[];
 
   /**
+   * Makes the error.
+   *
    * @param plugin The plugin's name.
    * @param symbol The name that was looked up.
    * @param available The names the plugin exports.
    */
   constructor(plugin: string, symbol: string, available: readonly string[]) {
-    const exported = available.length ? `it exports: ${available.join(", ")}` : "it exports nothing";
+    const exported = available.length
+      ? `it exports: ${available.join(", ")}`
+      : "it exports nothing";
     super(`Cannot find symbol "${symbol}" in plugin "${plugin}": ${exported}`, { plugin });
     this.name = "SymbolNotFoundError";
     this.symbol = symbol;
@@ -193,6 +216,7 @@ export class SymbolNotFoundError extends PluginError {
  * ```
  */
 export class SymbolKindError extends PluginError {
+  /** Always "SYMBOL_KIND". */
   override readonly code = "SYMBOL_KIND";
   /** The symbol's name. */
   readonly symbol: string;
@@ -202,6 +226,8 @@ export class SymbolKindError extends PluginError {
   readonly actual: string;
 
   /**
+   * Makes the error.
+   *
    * @param plugin The plugin's name.
    * @param symbol The symbol's name.
    * @param expected The kind the caller needed (`"function"`, `"variable"`, `"writable variable"`).
@@ -234,6 +260,7 @@ export class SymbolKindError extends PluginError {
  * ```
  */
 export class ValidationError extends PluginError {
+  /** Always "VALIDATION_FAILED". */
   override readonly code = "VALIDATION_FAILED";
   /** The symbol whose value failed. */
   readonly symbol: string;
@@ -241,14 +268,25 @@ export class ValidationError extends PluginError {
   readonly path: string;
 
   /**
+   * Makes the error.
+   *
    * @param plugin The plugin's name.
    * @param symbol The symbol whose value failed.
    * @param path Where in the value the problem is.
    * @param problem What is wrong there.
    * @param options The cause.
    */
-  constructor(plugin: string, symbol: string, path: string, problem: string, options: PluginErrorOptions = {}) {
-    super(`Invalid value for "${symbol}" of plugin "${plugin}" at ${path}: ${problem}`, { ...options, plugin });
+  constructor(
+    plugin: string,
+    symbol: string,
+    path: string,
+    problem: string,
+    options: PluginErrorOptions = {},
+  ) {
+    super(`Invalid value for "${symbol}" of plugin "${plugin}" at ${path}: ${problem}`, {
+      ...options,
+      plugin,
+    });
     this.name = "ValidationError";
     this.symbol = symbol;
     this.path = path;
@@ -270,11 +308,14 @@ export class ValidationError extends PluginError {
  * ```
  */
 export class IncompatiblePluginError extends PluginError {
+  /** Always "INCOMPATIBLE_PLUGIN". */
   override readonly code = "INCOMPATIBLE_PLUGIN";
   /** Every mismatch found. */
   readonly problems: readonly string[];
 
   /**
+   * Makes the error.
+   *
    * @param plugin The plugin's name.
    * @param problems Every mismatch found.
    * @param options The cause.
@@ -318,6 +359,7 @@ export interface RemoteError {
  * ```
  */
 export class PluginCallError extends PluginError {
+  /** Always "PLUGIN_THREW". */
   override readonly code = "PLUGIN_THREW";
   /** The symbol that was called. */
   readonly symbol: string;
@@ -329,12 +371,16 @@ export class PluginCallError extends PluginError {
   readonly remoteStack: string | undefined;
 
   /**
+   * Makes the error.
+   *
    * @param plugin The plugin's name.
    * @param symbol The symbol that was called.
    * @param remote The error as the plugin threw it.
    */
   constructor(plugin: string, symbol: string, remote: RemoteError) {
-    super(`Plugin "${plugin}" threw from "${symbol}": ${remote.name}: ${remote.message}`, { plugin });
+    super(`Plugin "${plugin}" threw from "${symbol}": ${remote.name}: ${remote.message}`, {
+      plugin,
+    });
     this.name = "PluginCallError";
     this.symbol = symbol;
     this.remoteName = remote.name;
@@ -357,9 +403,12 @@ export class PluginCallError extends PluginError {
  * ```
  */
 export class PluginLoadError extends PluginError {
+  /** Always "LOAD_FAILED". */
   override readonly code = "LOAD_FAILED";
 
   /**
+   * Makes the error.
+   *
    * @param plugin The plugin's name (or its folder when the name is unknown).
    * @param reason Why it failed and how to fix it.
    * @param options The cause.
@@ -382,14 +431,19 @@ export class PluginLoadError extends PluginError {
  * ```
  */
 export class PluginClosedError extends PluginError {
+  /** Always "PLUGIN_CLOSED". */
   override readonly code = "PLUGIN_CLOSED";
 
   /**
+   * Makes the error.
+   *
    * @param plugin The plugin's name.
    * @param what What could not be done, e.g. the symbol's name.
    */
   constructor(plugin: string, what: string) {
-    super(`Cannot use "${what}": plugin "${plugin}" is closed; load it again with host.load()`, { plugin });
+    super(`Cannot use "${what}": plugin "${plugin}" is closed; load it again with host.load()`, {
+      plugin,
+    });
     this.name = "PluginClosedError";
   }
 }
@@ -407,11 +461,14 @@ export class PluginClosedError extends PluginError {
  * ```
  */
 export class PluginTimeoutError extends PluginError {
+  /** Always "PLUGIN_TIMEOUT". */
   override readonly code = "PLUGIN_TIMEOUT";
   /** The deadline that passed, in milliseconds. */
   readonly timeoutMs: number;
 
   /**
+   * Makes the error.
+   *
    * @param plugin The plugin's name.
    * @param what The symbol or step that timed out.
    * @param timeoutMs The deadline that passed.
@@ -441,17 +498,23 @@ export class PluginTimeoutError extends PluginError {
  * ```
  */
 export class PluginCrashedError extends PluginError {
+  /** Always "PLUGIN_CRASHED". */
   override readonly code = "PLUGIN_CRASHED";
   /** Why the plugin ended. */
   readonly reason: string;
 
   /**
+   * Makes the error.
+   *
    * @param plugin The plugin's name.
    * @param reason Why the plugin ended.
    * @param options The cause.
    */
   constructor(plugin: string, reason: string, options: PluginErrorOptions = {}) {
-    super(`Plugin "${plugin}" crashed: ${reason}; load it again with host.load()`, { ...options, plugin });
+    super(`Plugin "${plugin}" crashed: ${reason}; load it again with host.load()`, {
+      ...options,
+      plugin,
+    });
     this.name = "PluginCrashedError";
     this.reason = reason;
   }
@@ -470,8 +533,10 @@ export class PluginCrashedError extends PluginError {
  * ```
  */
 export class UnstableFlagError extends PluginError {
+  /** Always "UNSTABLE_FLAG_MISSING". */
   override readonly code = "UNSTABLE_FLAG_MISSING";
 
+  /** Makes the error; its message names the flag and the deno.json line that fix it. */
   constructor() {
     super(
       "Cannot start a plugin worker: per-worker permissions need Deno's worker-options feature, which is off; " +

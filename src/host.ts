@@ -8,12 +8,17 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { fromFileUrl } from "./isolation/_file_url.ts";
 import type { Contract, SymbolsOf } from "./contract.ts";
-import { ManifestError, PluginError, type PluginCrashedError } from "./errors.ts";
+import { ManifestError, type PluginCrashedError, PluginError } from "./errors.ts";
 import { workerTier } from "./isolation/worker.ts";
 import type { IsolationTier } from "./isolation/types.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
 import { checkSymbols, negotiateContract } from "./negotiate.ts";
-import { type HostPolicy, resolveGrant, resolvePolicy, type ResolvedPolicy } from "./permissions.ts";
+import {
+  type HostPolicy,
+  type ResolvedPolicy,
+  resolveGrant,
+  resolvePolicy,
+} from "./permissions.ts";
 import { type Plugin, PluginHandle } from "./plugin.ts";
 import { Connection } from "./_connection.ts";
 
@@ -61,7 +66,9 @@ export interface HostOptions {
 }
 
 /** Options of {@linkcode Host.load}. */
-export interface LoadOptions<C extends Contract | readonly Contract[] = Contract | readonly Contract[]> {
+export interface LoadOptions<
+  C extends Contract | readonly Contract[] = Contract | readonly Contract[],
+> {
   /**
    * The contract the plugin must implement, or several versions of it: the
    * highest one the plugin implements is used and reported on `plugin.contract`.
@@ -127,16 +134,22 @@ const TIERS: Record<IsolationName, IsolationTier> = { worker: workerTier };
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`Cannot create host: ${name} must be a positive number of milliseconds; current value is ${value}`);
+    throw new RangeError(
+      `Cannot create host: ${name} must be a positive number of milliseconds; current value is ${value}`,
+    );
   }
   return value;
 }
 
 async function locate(path: string | URL): Promise<{ file: string; dir: string; shown: string }> {
   if (typeof path !== "string" && !(path instanceof URL)) {
-    throw new TypeError(`Cannot load plugin: path must be a string or URL; current value is ${String(path)}`);
+    throw new TypeError(
+      `Cannot load plugin: path must be a string or URL; current value is ${String(path)}`,
+    );
   }
-  if (path === "") throw new TypeError("Cannot load plugin: path is empty; pass the plugin's folder");
+  if (path === "") {
+    throw new TypeError("Cannot load plugin: path is empty; pass the plugin's folder");
+  }
   const absolute = path instanceof URL ? fromFileUrl(path.href) : resolve(path);
   let file = absolute;
   try {
@@ -172,7 +185,9 @@ async function entryUrl(manifest: Manifest, dir: string, shown: string): Promise
   } catch (cause) {
     throw new ManifestError(shown, [{
       path: "entry",
-      message: `${JSON.stringify(manifest.entry)} is not a file in ${dir}; point entry at the plugin's module`,
+      message: `${
+        JSON.stringify(manifest.entry)
+      } is not a file in ${dir}; point entry at the plugin's module`,
     }], { plugin: manifest.name, cause });
   }
   return pathToFileURL(entry).href;
@@ -192,16 +207,18 @@ export class PluginHost extends EventTarget implements Host {
   constructor(options: HostOptions = {}, tiers: Record<string, IsolationTier> = TIERS) {
     super();
     if (typeof options !== "object" || options === null) {
-      throw new TypeError(`Cannot create host: options must be an object; current value is ${String(options)}`);
+      throw new TypeError(
+        `Cannot create host: options must be an object; current value is ${String(options)}`,
+      );
     }
     this.policy = resolvePolicy(options.allow);
     this.#tiers = tiers;
     this.#isolation = options.isolation ?? "worker";
     if (!(this.#isolation in tiers)) {
       throw new RangeError(
-        `Cannot create host: isolation ${JSON.stringify(this.#isolation)} is not a tier; use one of: ${
-          Object.keys(tiers).join(", ")
-        }`,
+        `Cannot create host: isolation ${
+          JSON.stringify(this.#isolation)
+        } is not a tier; use one of: ${Object.keys(tiers).join(", ")}`,
       );
     }
     this.#callTimeoutMs = positive("callTimeoutMs", options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS);
@@ -226,7 +243,9 @@ export class PluginHost extends EventTarget implements Host {
     options: LoadOptions<C> = {},
   ): Promise<Plugin<SymbolsOf<C>>> {
     if (this.#closing !== undefined) {
-      throw new PluginError("Cannot load plugin: the host is closed; create a new one with createHost()");
+      throw new PluginError(
+        "Cannot load plugin: the host is closed; create a new one with createHost()",
+      );
     }
     options.signal?.throwIfAborted();
     const located = await locate(path);
@@ -242,7 +261,7 @@ export class PluginHost extends EventTarget implements Host {
     const grant = resolveGrant(manifest, dir, this.policy);
     const tier = this.#tiers[this.#isolation];
     const timeoutMs = options.timeoutMs ?? manifest.limits.loadTimeoutMs ?? this.#loadTimeoutMs;
-    let handle: PluginHandle | undefined;
+    let handle: PluginHandle | undefined = undefined;
     const { connection, symbols } = await Connection.open(
       tier,
       { plugin: manifest.name, dir, entry, manifest, grant },
@@ -282,7 +301,9 @@ export class PluginHost extends EventTarget implements Host {
   }
 
   close(): Promise<void> {
-    this.#closing ??= Promise.all([...this.#plugins].map((plugin) => plugin.close())).then(() => {});
+    this.#closing ??= Promise.all([...this.#plugins].map((plugin) => plugin.close())).then(
+      () => {},
+    );
     return this.#closing;
   }
 

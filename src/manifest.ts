@@ -7,6 +7,7 @@
 import { posix } from "node:path";
 import { z } from "zod";
 import { ManifestError, type ManifestIssue } from "./errors.ts";
+import type { StandardIssue, StandardSchemaV1 } from "./standard_schema.ts";
 import { isVersion } from "./version.ts";
 
 /** The `sys` items Deno knows; a manifest may list any of them. */
@@ -45,7 +46,8 @@ function hasScheme(path: string): boolean {
 
 const pathItem = z.string().min(1, "must not be empty")
   .refine((path) => !hasScheme(path), {
-    error: (issue) => `${JSON.stringify(issue.input)} is a URL; write a file path relative to the plugin folder`,
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is a URL; write a file path relative to the plugin folder`,
   })
   .refine(withinFolder, {
     error: (issue) =>
@@ -54,7 +56,8 @@ const pathItem = z.string().min(1, "must not be empty")
   });
 
 const hostItem = z.string().regex(HOST_PATTERN, {
-  error: (issue) => `${JSON.stringify(issue.input)} is not a host: write "hostname" or "hostname:port"`,
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a host: write "hostname" or "hostname:port"`,
 }).refine((item) => {
   const port = item.match(/:([0-9]+)$/)?.[1];
   return port === undefined || item.endsWith("]") || Number(port) <= 65535;
@@ -62,14 +65,17 @@ const hostItem = z.string().regex(HOST_PATTERN, {
 
 const envItem = z.string().regex(ENV_PATTERN, {
   error: (issue) =>
-    `${JSON.stringify(issue.input)} is not an environment variable name: use letters, digits and _ ` +
+    `${
+      JSON.stringify(issue.input)
+    } is not an environment variable name: use letters, digits and _ ` +
     '(a trailing * matches a prefix, e.g. "APP_*")',
 });
 
 const runItem = z.string().min(1, "must not be empty");
 
 const sysItem = z.enum(SYS_NAMES, {
-  error: (issue) => `${JSON.stringify(issue.input)} is not a sys permission; use one of: ${SYS_NAMES.join(", ")}`,
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a sys permission; use one of: ${SYS_NAMES.join(", ")}`,
 });
 
 /** A permission entry: absent or `false` denies it, a list grants exactly those items. */
@@ -78,37 +84,146 @@ function permission<T extends z.ZodType<string>>(item: T, example: string) {
     error: (issue) =>
       issue.input === true
         ? `true would grant everything and is not allowed; list what the plugin needs, e.g. ${example}`
-        : `must be false or a list, e.g. ${example}; current value is ${JSON.stringify(issue.input)}`,
+        : `must be false or a list, e.g. ${example}; current value is ${
+          JSON.stringify(issue.input)
+        }`,
   }).optional();
 }
 
-/** The permissions a plugin asks for. Every kind left out is denied. */
-export const permissionsSchema = z.strictObject({
-  read: permission(pathItem, '["./data"]').describe("Paths the plugin may read, relative to its folder"),
-  write: permission(pathItem, '["./cache"]').describe("Paths the plugin may write, relative to its folder"),
-  net: permission(hostItem, '["api.example.com:443"]').describe('Hosts the plugin may reach: "host" or "host:port"'),
-  env: permission(envItem, '["HOME"]').describe('Environment variables the plugin may read; "APP_*" matches a prefix'),
+/* The permissions a plugin asks for. Every kind left out is denied. */
+const permissionsSchema = z.strictObject({
+  read: permission(pathItem, '["./data"]').describe(
+    "Paths the plugin may read, relative to its folder",
+  ),
+  write: permission(pathItem, '["./cache"]').describe(
+    "Paths the plugin may write, relative to its folder",
+  ),
+  net: permission(hostItem, '["api.example.com:443"]').describe(
+    'Hosts the plugin may reach: "host" or "host:port"',
+  ),
+  env: permission(envItem, '["HOME"]').describe(
+    'Environment variables the plugin may read; "APP_*" matches a prefix',
+  ),
   run: permission(runItem, '["git"]').describe("Programs the plugin may run"),
   ffi: permission(pathItem, '["./lib/native.so"]').describe("Native libraries the plugin may load"),
   sys: permission(sysItem, '["hostname"]').describe("System information the plugin may read"),
-  import: permission(hostItem, '["esm.sh"]').describe("Hosts the plugin may import remote modules from"),
+  import: permission(hostItem, '["esm.sh"]').describe(
+    "Hosts the plugin may import remote modules from",
+  ),
 });
 
 const positiveMs = z.number().int("must be a whole number of milliseconds")
   .positive("must be greater than 0")
   .max(2_147_483_647, "must be at most 2147483647 (about 24 days)");
 
-/** Resource limits the host applies to the plugin. */
-export const limitsSchema = z.strictObject({
+/* Resource limits the host applies to the plugin. */
+const limitsSchema = z.strictObject({
   callTimeoutMs: positiveMs.optional().describe("Deadline of each call, in milliseconds"),
   loadTimeoutMs: positiveMs.optional().describe("Deadline for loading the plugin, in milliseconds"),
-  memoryMb: z.number().int("must be a whole number of MiB").positive("must be greater than 0").optional()
+  memoryMb: z.number().int("must be a whole number of MiB").positive("must be greater than 0")
+    .optional()
     .describe("Heap cap in MiB (enforced by the process tier)"),
 });
 
+const schema = z.strictObject({
+  $schema: z.string().optional().describe("The JSON Schema of this file, for editors"),
+  name: z.string().regex(NAME_PATTERN, {
+    error: (issue) =>
+      `must start with a lowercase letter and hold only lowercase letters, digits and "-"; ` +
+      `current value is ${JSON.stringify(issue.input)}`,
+  }).describe("The plugin's name: lowercase letters, digits and dashes"),
+  version: z.string().refine(isVersion, {
+    error: (issue) =>
+      `must be a semantic version such as "1.0.0"; current value is ${JSON.stringify(issue.input)}`,
+  }).describe("The plugin's own semantic version"),
+  entry: pathItem.default("mod.ts").describe(
+    "The module that holds the plugin's exports, relative to its folder",
+  ),
+  description: z.string().optional().describe("One line about what the plugin does"),
+  implements: z.record(
+    z.string().min(1, "a contract name must not be empty"),
+    z.string().refine(isVersion, {
+      error: (issue) =>
+        `must be the semantic version of the contract the plugin was built against, such as "1.0.0"; ` +
+        `current value is ${JSON.stringify(issue.input)}`,
+    }),
+  ).default({}).describe("Contract name → the contract version the plugin was built against"),
+  permissions: permissionsSchema.default({}).describe(
+    "What the plugin may do; everything left out is denied",
+  ),
+  limits: limitsSchema.default({}).describe("Deadlines and resource caps"),
+});
+
+/** A `sys` item a manifest may list. */
+export type SysName = typeof SYS_NAMES[number];
+
+/** The permissions a plugin asks for. A kind left out (or `false`) is denied; a list grants exactly those items. */
+export interface ManifestPermissions {
+  /** Paths the plugin may read, relative to its folder (or absolute, if the host allows them). */
+  read?: false | string[];
+  /** Paths the plugin may write, relative to its folder (or absolute, if the host allows them). */
+  write?: false | string[];
+  /** Hosts the plugin may reach: `"host"` or `"host:port"`. */
+  net?: false | string[];
+  /** Environment variables the plugin may read; `"APP_*"` matches a prefix. */
+  env?: false | string[];
+  /** Programs the plugin may run. */
+  run?: false | string[];
+  /** Native libraries the plugin may load. */
+  ffi?: false | string[];
+  /** System information the plugin may read. */
+  sys?: false | SysName[];
+  /** Hosts the plugin may import remote modules from. */
+  import?: false | string[];
+}
+
+/** Deadlines and resource caps of a plugin. */
+export interface ManifestLimits {
+  /** Deadline of each call, in milliseconds. */
+  callTimeoutMs?: number;
+  /** Deadline for loading the plugin, in milliseconds. */
+  loadTimeoutMs?: number;
+  /** Heap cap in MiB. */
+  memoryMb?: number;
+}
+
+/** A parsed, valid `plugin.json`, with defaults filled in. */
+export interface Manifest {
+  /** The JSON Schema of the file, for editors. */
+  $schema?: string;
+  /** The plugin's name: lowercase letters, digits and dashes, starting with a letter. */
+  name: string;
+  /** The plugin's own semantic version. */
+  version: string;
+  /** The module holding the plugin's exports, relative to its folder. Default `mod.ts`. */
+  entry: string;
+  /** One line about what the plugin does. */
+  description?: string;
+  /** Contract name → the contract version the plugin was built against. */
+  implements: Record<string, string>;
+  /** What the plugin may do. */
+  permissions: ManifestPermissions;
+  /** Deadlines and resource caps. */
+  limits: ManifestLimits;
+}
+
+/** The result of `manifestSchema.safeParse()`. */
+export type ManifestSafeParseResult =
+  | { success: true; data: Manifest; error?: undefined }
+  | { success: false; data?: undefined; error: { issues: ReadonlyArray<StandardIssue> } };
+
+/** The exported zod schema of `plugin.json`, as the package types it. */
+export interface ManifestSchema extends StandardSchemaV1<unknown, Manifest> {
+  /** Parses a manifest value, throwing zod's error when it is invalid. */
+  parse(input: unknown): Manifest;
+  /** Parses a manifest value without throwing. */
+  safeParse(input: unknown): ManifestSafeParseResult;
+}
+
 /**
  * The zod schema of `plugin.json`. Unknown fields are errors; `$schema` is
- * allowed so that editors can complete the file.
+ * allowed so that editors can complete the file. It is a zod 4 schema typed
+ * by its `parse`/`safeParse` and Standard Schema surface.
  *
  * @example Validate a manifest with zod directly
  * ```ts
@@ -120,35 +235,7 @@ export const limitsSchema = z.strictObject({
  * assert.equal(result.data.entry, "mod.ts");
  * ```
  */
-export const manifestSchema = z.strictObject({
-  $schema: z.string().optional().describe("The JSON Schema of this file, for editors"),
-  name: z.string().regex(NAME_PATTERN, {
-    error: (issue) =>
-      `must start with a lowercase letter and hold only lowercase letters, digits and "-"; ` +
-      `current value is ${JSON.stringify(issue.input)}`,
-  }).describe("The plugin's name: lowercase letters, digits and dashes"),
-  version: z.string().refine(isVersion, {
-    error: (issue) => `must be a semantic version such as "1.0.0"; current value is ${JSON.stringify(issue.input)}`,
-  }).describe("The plugin's own semantic version"),
-  entry: pathItem.default("mod.ts").describe("The module that holds the plugin's exports, relative to its folder"),
-  description: z.string().optional().describe("One line about what the plugin does"),
-  implements: z.record(
-    z.string().min(1, "a contract name must not be empty"),
-    z.string().refine(isVersion, {
-      error: (issue) =>
-        `must be the semantic version of the contract the plugin was built against, such as "1.0.0"; ` +
-        `current value is ${JSON.stringify(issue.input)}`,
-    }),
-  ).default({}).describe("Contract name → the contract version the plugin was built against"),
-  permissions: permissionsSchema.default({}).describe("What the plugin may do; everything left out is denied"),
-  limits: limitsSchema.default({}).describe("Deadlines and resource caps"),
-});
-
-/** A parsed, valid `plugin.json`, with defaults filled in. */
-export type Manifest = z.output<typeof manifestSchema>;
-
-/** The permissions block of a {@linkcode Manifest}. */
-export type ManifestPermissions = Manifest["permissions"];
+export const manifestSchema: ManifestSchema = schema;
 
 /** Options of {@linkcode parseManifest} and {@linkcode tryParseManifest}. */
 export interface ParseManifestOptions {
@@ -178,7 +265,10 @@ function toIssues(error: z.ZodError): ManifestIssue[] {
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        issues.push({ path: formatPath([...issue.path, key]), message: "unknown field; remove it or check its spelling" });
+        issues.push({
+          path: formatPath([...issue.path, key]),
+          message: "unknown field; remove it or check its spelling",
+        });
       }
     } else if (issue.code === "invalid_type" && issue.input === undefined) {
       issues.push({ path: formatPath(issue.path), message: "is required" });
@@ -206,7 +296,10 @@ function toIssues(error: z.ZodError): ManifestIssue[] {
  * if (!result.success) assert.equal(result.error.issues[0].path, "color");
  * ```
  */
-export function tryParseManifest(input: unknown, options: ParseManifestOptions = {}): ParseManifestResult {
+export function tryParseManifest(
+  input: unknown,
+  options: ParseManifestOptions = {},
+): ParseManifestResult {
   const file = options.file ?? "plugin.json";
   let value = input;
   if (typeof input === "string") {
@@ -214,17 +307,25 @@ export function tryParseManifest(input: unknown, options: ParseManifestOptions =
       value = JSON.parse(input);
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
-      return { success: false, error: new ManifestError(file, [{ path: "", message: `is not valid JSON: ${reason}` }], { cause }) };
+      return {
+        success: false,
+        error: new ManifestError(file, [{ path: "", message: `is not valid JSON: ${reason}` }], {
+          cause,
+        }),
+      };
     }
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     const shown = Array.isArray(value) ? "an array" : value === null ? "null" : typeof value;
     return {
       success: false,
-      error: new ManifestError(file, [{ path: "", message: `must be a JSON object; current value is ${shown}` }]),
+      error: new ManifestError(file, [{
+        path: "",
+        message: `must be a JSON object; current value is ${shown}`,
+      }]),
     };
   }
-  const result = manifestSchema.safeParse(value);
+  const result = schema.safeParse(value);
   if (result.success) return { success: true, manifest: result.data };
   const name = (value as { name?: unknown }).name;
   return {
@@ -284,5 +385,5 @@ export function parseManifest(input: unknown, options: ParseManifestOptions = {}
  * ```
  */
 export function manifestJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(manifestSchema, { io: "input" }) as Record<string, unknown>;
+  return z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
 }

@@ -38,13 +38,19 @@ export function negotiateContract(manifest: Manifest, contracts: readonly Contra
  *
  * @throws {IncompatiblePluginError} Listing every missing or mis-kinded symbol at once.
  */
-export function checkSymbols(plugin: string, contract: Contract, symbols: readonly SymbolInfo[]): void {
+export function checkSymbols(
+  plugin: string,
+  contract: Contract,
+  symbols: readonly SymbolInfo[],
+): void {
   const byName = new Map(symbols.map((symbol) => [symbol.name, symbol.kind]));
   const problems: string[] = [];
   for (const [name, spec] of Object.entries(contract.symbols)) {
     const kind = byName.get(name);
     if (kind === undefined) {
-      problems.push(`contract "${contract.name}" ${contract.version} needs ${spec.kind} "${name}", which it does not export`);
+      problems.push(
+        `contract "${contract.name}" ${contract.version} needs ${spec.kind} "${name}", which it does not export`,
+      );
     } else if (kind !== spec.kind) {
       problems.push(
         `contract "${contract.name}" ${contract.version} needs "${name}" to be a ${spec.kind}, but it is a ${kind}`,

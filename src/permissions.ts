@@ -10,7 +10,16 @@ import { type DeniedPermission, PermissionDeniedError } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 
 /** The permission kinds a manifest and a policy speak about. */
-export const PERMISSION_KINDS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
+export const PERMISSION_KINDS = [
+  "read",
+  "write",
+  "net",
+  "env",
+  "run",
+  "ffi",
+  "sys",
+  "import",
+] as const;
 
 /** One permission kind, e.g. `"net"`. */
 export type PermissionKind = typeof PERMISSION_KINDS[number];
@@ -43,12 +52,16 @@ const PATH_KINDS = new Set<PermissionKind>(["read", "write", "ffi"]);
  */
 export function resolvePolicy(policy: HostPolicy = {}, cwd: string = Deno.cwd()): ResolvedPolicy {
   if (typeof policy !== "object" || policy === null) {
-    throw new TypeError(`Cannot create host: allow must be an object; current value is ${JSON.stringify(policy)}`);
+    throw new TypeError(
+      `Cannot create host: allow must be an object; current value is ${JSON.stringify(policy)}`,
+    );
   }
   for (const key of Object.keys(policy)) {
     if (!(PERMISSION_KINDS as readonly string[]).includes(key)) {
       throw new TypeError(
-        `Cannot create host: allow.${key} is not a permission kind; use ${PERMISSION_KINDS.join(", ")}`,
+        `Cannot create host: allow.${key} is not a permission kind; use ${
+          PERMISSION_KINDS.join(", ")
+        }`,
       );
     }
   }
@@ -59,7 +72,9 @@ export function resolvePolicy(policy: HostPolicy = {}, cwd: string = Deno.cwd())
       resolved[kind] = [];
     } else if (value === true) {
       resolved[kind] = true;
-    } else if (Array.isArray(value) && value.every((item) => typeof item === "string" && item.length > 0)) {
+    } else if (
+      Array.isArray(value) && value.every((item) => typeof item === "string" && item.length > 0)
+    ) {
       resolved[kind] = PATH_KINDS.has(kind) ? value.map((item) => resolve(cwd, item)) : [...value];
     } else {
       throw new TypeError(
@@ -119,7 +134,11 @@ function covers(kind: PermissionKind, allowed: string, asked: string): boolean {
  * @returns Every kind with the items granted; `read` starts with `dir`.
  * @throws {PermissionDeniedError} Listing every item the policy does not allow.
  */
-export function resolveGrant(manifest: Manifest, dir: string, policy: ResolvedPolicy): PermissionGrant {
+export function resolveGrant(
+  manifest: Manifest,
+  dir: string,
+  policy: ResolvedPolicy,
+): PermissionGrant {
   const denied: DeniedPermission[] = [];
   const grant: Partial<Record<PermissionKind, string[]>> = {};
   for (const kind of PERMISSION_KINDS) {
@@ -135,10 +154,10 @@ export function resolveGrant(manifest: Manifest, dir: string, policy: ResolvedPo
         denied.push({ kind, value: item });
       }
     }
-    grant[kind] = items;
+    grant[kind] = Object.freeze(items) as string[];
   }
   if (denied.length > 0) throw new PermissionDeniedError(manifest.name, denied);
-  return grant as PermissionGrant;
+  return Object.freeze(grant) as PermissionGrant;
 }
 
 /** Turns a grant into the `deno.permissions` option of a `Worker`: every kind named, nothing inherited. */

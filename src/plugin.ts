@@ -5,7 +5,12 @@
  * @module
  */
 import type { Contract, ContractSymbols, RemoteOf, SymbolSpec } from "./contract.ts";
-import { PluginClosedError, SymbolKindError, SymbolNotFoundError, ValidationError } from "./errors.ts";
+import {
+  PluginClosedError,
+  SymbolKindError,
+  SymbolNotFoundError,
+  ValidationError,
+} from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 import type { PermissionGrant } from "./permissions.ts";
 import type { SymbolInfo } from "./protocol.ts";
@@ -85,7 +90,9 @@ export interface PluginParts {
 
 function checkTimeout(timeoutMs: number | undefined): void {
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw new RangeError(`Cannot call: timeoutMs must be a positive number of milliseconds; current value is ${timeoutMs}`);
+    throw new RangeError(
+      `Cannot call: timeoutMs must be a positive number of milliseconds; current value is ${timeoutMs}`,
+    );
   }
 }
 
@@ -128,7 +135,9 @@ export class PluginHandle implements Plugin<ContractSymbols> {
 
   #kindOf(name: string): SymbolInfo["kind"] {
     if (typeof name !== "string") {
-      throw new TypeError(`Cannot look up a symbol: name must be a string; current value is ${String(name)}`);
+      throw new TypeError(
+        `Cannot look up a symbol: name must be a string; current value is ${String(name)}`,
+      );
     }
     const kind = this.#kinds.get(name);
     if (kind === undefined) throw new SymbolNotFoundError(this.name, name, [...this.#kinds.keys()]);
@@ -145,7 +154,9 @@ export class PluginHandle implements Plugin<ContractSymbols> {
   }
 
   #send(request: Request, options?: CallOptions): Promise<unknown> {
-    if (this.#closing !== undefined) return Promise.reject(new PluginClosedError(this.name, request.symbol));
+    if (this.#closing !== undefined) {
+      return Promise.reject(new PluginClosedError(this.name, request.symbol));
+    }
     return this.#connection.request(request, this.#bounds(options));
   }
 
@@ -173,9 +184,13 @@ export class PluginHandle implements Plugin<ContractSymbols> {
         return spec?.kind === "variable" ? validate(spec.schema, value, where) : value;
       },
       set: async (value: unknown, options?: CallOptions) => {
-        if (readonly) throw new SymbolKindError(this.name, name, "writable variable", "read-only value");
+        if (readonly) {
+          throw new SymbolKindError(this.name, name, "writable variable", "read-only value");
+        }
         const spec = this.#spec(name);
-        const checked = spec?.kind === "variable" ? validate(spec.schema, value, where) : value;
+        const checked = spec?.kind === "variable"
+          ? await validate(spec.schema, value, where)
+          : value;
         await this.#send({ type: "set", symbol: name, value: checked }, options);
       },
     });
@@ -185,10 +200,14 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     const kind = this.#kindOf(name);
     if (kind !== "function") throw new SymbolKindError(this.name, name, "function", kind);
     if (!Array.isArray(args)) {
-      throw new TypeError(`Cannot call "${name}": args must be an array; current value is ${String(args)}`);
+      throw new TypeError(
+        `Cannot call "${name}": args must be an array; current value is ${String(args)}`,
+      );
     }
     const spec = this.#spec(name);
-    if (spec?.kind !== "function") return await this.#send({ type: "call", symbol: name, args: [...args] }, options);
+    if (spec?.kind !== "function") {
+      return await this.#send({ type: "call", symbol: name, args: [...args] }, options);
+    }
     if (args.length > spec.args.length) {
       throw new ValidationError(
         this.name,
@@ -197,8 +216,10 @@ export class PluginHandle implements Plugin<ContractSymbols> {
         `expected at most ${spec.args.length} arguments, received ${args.length}`,
       );
     }
-    const checked = spec.args.map((schema, index) =>
-      validate(schema, args[index], { plugin: this.name, symbol: name, prefix: `args[${index}]` })
+    const checked = await Promise.all(
+      spec.args.map((schema, index) =>
+        validate(schema, args[index], { plugin: this.name, symbol: name, prefix: `args[${index}]` })
+      ),
     );
     const result = await this.#send({ type: "call", symbol: name, args: checked }, options);
     return validate(spec.returns, result, { plugin: this.name, symbol: name, prefix: "result" });

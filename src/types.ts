@@ -33,7 +33,9 @@ export interface Variable<T> {
 }
 
 /** An exported function of a plugin, seen from the host: always async. */
-export type RemoteFunction<Args extends unknown[] = unknown[], R = unknown> = (...args: Args) => Promise<R>;
+export type RemoteFunction<Args extends unknown[] = unknown[], R = unknown> = (
+  ...args: Args
+) => Promise<R>;
 
 /**
  * What `lookup<T>()` returns for the type `T` the caller names: a

@@ -29,7 +29,9 @@ export async function tempPlugin(
   const parent = await Deno.makeTempDir({ prefix: "sandplug-test-" });
   const dir = join(parent, "plugin");
   await Deno.mkdir(dir);
-  const text = typeof manifest === "string" ? manifest : JSON.stringify({ ...baseManifest, ...manifest }, null, 2);
+  const text = typeof manifest === "string"
+    ? manifest
+    : JSON.stringify({ ...baseManifest, ...manifest }, null, 2);
   await Deno.writeTextFile(join(dir, "plugin.json"), text);
   await Deno.writeTextFile(join(dir, "mod.ts"), code);
   for (const [path, content] of Object.entries(files)) {

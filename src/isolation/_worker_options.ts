@@ -59,7 +59,10 @@ function detect(): WorkerOptionsState {
   }
   const configs = explicit !== undefined && cwd !== undefined
     ? [readText(resolve(cwd, explicit))]
-    : [cwd === undefined ? undefined : findConfig(cwd), findConfig(dirname(fromFileUrl(Deno.mainModule)))];
+    : [
+      cwd === undefined ? undefined : findConfig(cwd),
+      findConfig(dirname(fromFileUrl(Deno.mainModule))),
+    ];
   if (configs.some((text) => text !== undefined && configEnables(text))) return "on";
   return cmdline === undefined ? "unknown" : "off";
 }

@@ -59,13 +59,5 @@ function startWorker(spec: IsolateSpec, events: IsolateEvents): Isolate {
  * Runs each plugin in a Web Worker with `deno.permissions` set to its
  * effective grant. Needs `--unstable-worker-options` (or
  * `"unstable": ["worker-options"]` in deno.json).
- *
- * @example
- * ```ts
- * import { workerTier } from "@sandplug/host";
- * import assert from "node:assert/strict";
- *
- * assert.equal(workerTier.name, "worker");
- * ```
  */
 export const workerTier: IsolationTier = { name: "worker", start: startWorker };

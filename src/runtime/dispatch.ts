@@ -31,14 +31,19 @@ export interface Dispatcher {
  * isolate's own permissions govern its whole module graph) and returns the
  * handshake reply plus a dispatcher.
  */
-export async function loadEntry(entry: string): Promise<{ reply: PluginMessage; dispatcher?: Dispatcher }> {
+export async function loadEntry(
+  entry: string,
+): Promise<{ reply: PluginMessage; dispatcher?: Dispatcher }> {
   let namespace: Namespace;
   try {
     namespace = await import(entry);
   } catch (error) {
     return { reply: { type: "load-error", protocol: PROTOCOL_VERSION, error: toWireError(error) } };
   }
-  const symbols = Object.keys(namespace).sort().map((name) => ({ name, kind: kindOf(namespace[name]) }));
+  const symbols = Object.keys(namespace).sort().map((name) => ({
+    name,
+    kind: kindOf(namespace[name]),
+  }));
   const kinds = new Map(symbols.map((symbol) => [symbol.name, symbol.kind]));
   const fail = (id: number, name: string, message: string): PluginMessage => ({
     type: "err",
@@ -49,20 +54,32 @@ export async function loadEntry(entry: string): Promise<{ reply: PluginMessage; 
   async function handle(request: RequestMessage): Promise<PluginMessage> {
     const { id, symbol } = request;
     const kind = kinds.get(symbol);
-    if (kind === undefined) return fail(id, "ReferenceError", `the plugin does not export "${symbol}"`);
+    if (kind === undefined) {
+      return fail(id, "ReferenceError", `the plugin does not export "${symbol}"`);
+    }
     const target = namespace[symbol];
     try {
       switch (request.type) {
         case "call": {
-          if (kind !== "function") return fail(id, "TypeError", `"${symbol}" is a ${kind}, not a function`);
+          if (kind !== "function") {
+            return fail(id, "TypeError", `"${symbol}" is a ${kind}, not a function`);
+          }
           const value = await (target as (...args: unknown[]) => unknown)(...request.args);
           return { type: "ok", id, value };
         }
         case "get":
-          if (kind === "function") return fail(id, "TypeError", `"${symbol}" is a function, not a variable`);
-          return { type: "ok", id, value: kind === "variable" ? (target as { value: unknown }).value : target };
+          if (kind === "function") {
+            return fail(id, "TypeError", `"${symbol}" is a function, not a variable`);
+          }
+          return {
+            type: "ok",
+            id,
+            value: kind === "variable" ? (target as { value: unknown }).value : target,
+          };
         case "set":
-          if (kind !== "variable") return fail(id, "TypeError", `"${symbol}" is a ${kind}, not a variable`);
+          if (kind !== "variable") {
+            return fail(id, "TypeError", `"${symbol}" is a ${kind}, not a variable`);
+          }
           (target as { value: unknown }).value = request.value;
           return { type: "ok", id, value: undefined };
       }
@@ -70,5 +87,8 @@ export async function loadEntry(entry: string): Promise<{ reply: PluginMessage; 
       return { type: "err", id, error: toWireError(error) };
     }
   }
-  return { reply: { type: "ready", protocol: PROTOCOL_VERSION, symbols }, dispatcher: { symbols, handle } };
+  return {
+    reply: { type: "ready", protocol: PROTOCOL_VERSION, symbols },
+    dispatcher: { symbols, handle },
+  };
 }

@@ -33,7 +33,10 @@ function send(message: PluginMessage): void {
       post({
         type: "err",
         id: message.id,
-        error: { name: "DataCloneError", message: `the result cannot be sent to the host: ${reason.message}` },
+        error: {
+          name: "DataCloneError",
+          message: `the result cannot be sent to the host: ${reason.message}`,
+        },
       });
     } else {
       throw error;
