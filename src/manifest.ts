@@ -10,7 +10,17 @@ import { ManifestError, type ManifestIssue } from "./errors.ts";
 import type { StandardIssue, StandardSchemaV1 } from "./standard_schema.ts";
 import { isVersion } from "./version.ts";
 
-/** The `sys` items Deno knows; a manifest may list any of them. */
+/**
+ * The `sys` items Deno knows; a manifest may list any of them.
+ *
+ * @example
+ * ```ts
+ * import { SYS_NAMES } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(SYS_NAMES.includes("hostname"));
+ * ```
+ */
 export const SYS_NAMES = [
   "hostname",
   "osRelease",

@@ -9,7 +9,17 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { type DeniedPermission, PermissionDeniedError } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 
-/** The permission kinds a manifest and a policy speak about. */
+/**
+ * The permission kinds a manifest and a policy speak about.
+ *
+ * @example
+ * ```ts
+ * import { PERMISSION_KINDS } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(PERMISSION_KINDS, ["read", "write", "net", "env", "run", "ffi", "sys", "import"]);
+ * ```
+ */
 export const PERMISSION_KINDS = [
   "read",
   "write",
