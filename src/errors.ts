@@ -108,8 +108,10 @@ export class ManifestError extends PluginError {
 export interface DeniedPermission {
   /** The permission kind, e.g. `"net"`. */
   kind: string;
-  /** The item as the manifest wrote it, e.g. `"example.com:443"`. */
+  /** The item as the manifest wrote it, e.g. `"example.com:443"` or `"./cache"`. */
   value: string;
+  /** The policy item that would allow it (paths made absolute), e.g. `"/srv/plugins/x/cache"`. */
+  allow: string;
 }
 
 /**
@@ -121,7 +123,9 @@ export interface DeniedPermission {
  * import { PermissionDeniedError } from "@sandplug/host";
  * import assert from "node:assert/strict";
  *
- * const error = new PermissionDeniedError("fetcher", [{ kind: "net", value: "example.com:443" }]);
+ * const error = new PermissionDeniedError("fetcher", [
+ *   { kind: "net", value: "example.com:443", allow: "example.com:443" },
+ * ]);
  * assert.match(error.message, /net "example.com:443"/);
  * assert.match(error.message, /allow: \{ net: \["example.com:443"\] \}/);
  * ```
@@ -147,7 +151,7 @@ export class PermissionDeniedError extends PluginError {
     const items = denied.map((item) => `${item.kind} ${JSON.stringify(item.value)}`).join(", ");
     const byKind = new Map<string, string[]>();
     for (const item of denied) {
-      byKind.set(item.kind, [...(byKind.get(item.kind) ?? []), item.value]);
+      byKind.set(item.kind, [...(byKind.get(item.kind) ?? []), item.allow]);
     }
     const fix = [...byKind].map(([kind, values]) => `${kind}: ${JSON.stringify(values)}`).join(
       ", ",

@@ -10,6 +10,9 @@ import { ManifestError, type ManifestIssue } from "./errors.ts";
 import type { StandardIssue, StandardSchemaV1 } from "./standard_schema.ts";
 import { isVersion } from "./version.ts";
 
+const isExactVersion = (value: string) =>
+  isVersion(value) && value.trim() === value && !/^[vV=]/.test(value);
+
 /**
  * The `sys` items Deno knows; a manifest may list any of them.
  *
@@ -142,22 +145,28 @@ const schema = z.strictObject({
       `must start with a lowercase letter and hold only lowercase letters, digits and "-"; ` +
       `current value is ${JSON.stringify(issue.input)}`,
   }).describe("The plugin's name: lowercase letters, digits and dashes"),
-  version: z.string().refine(isVersion, {
+  version: z.string().refine(isExactVersion, {
     error: (issue) =>
       `must be a semantic version such as "1.0.0"; current value is ${JSON.stringify(issue.input)}`,
   }).describe("The plugin's own semantic version"),
-  entry: pathItem.default("mod.ts").describe(
+  entry: pathItem.refine((path) => !posix.isAbsolute(path), {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is absolute; write a path relative to the plugin folder`,
+  }).default("mod.ts").describe(
     "The module that holds the plugin's exports, relative to its folder",
   ),
   description: z.string().optional().describe("One line about what the plugin does"),
   implements: z.record(
-    z.string().min(1, "a contract name must not be empty"),
-    z.string().refine(isVersion, {
+    z.string(),
+    z.string().refine(isExactVersion, {
       error: (issue) =>
         `must be the semantic version of the contract the plugin was built against, such as "1.0.0"; ` +
         `current value is ${JSON.stringify(issue.input)}`,
     }),
-  ).default({}).describe("Contract name → the contract version the plugin was built against"),
+  ).refine((record) => !Object.hasOwn(record, ""), {
+    error: 'a contract name must not be empty: write "name": "1.0.0"',
+  })
+    .default({}).describe("Contract name → the contract version the plugin was built against"),
   permissions: permissionsSchema.default({}).describe(
     "What the plugin may do; everything left out is denied",
   ),
@@ -270,23 +279,41 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function toIssues(error: z.ZodError): ManifestIssue[] {
-  const issues: ManifestIssue[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === "unrecognized_keys") {
+type ZodIssue = z.core.$ZodIssue;
+
+// A union (false | list) fails as a whole; when the value had the list's shape, the
+// list's own problems, at their item index, say more than the union's message.
+function matchedOption(issue: ZodIssue): ZodIssue[] | undefined {
+  if (issue.code !== "invalid_union") return undefined;
+  return issue.errors.find((option) =>
+    option.length > 0 && option.every((inner) => inner.path.length > 0)
+  );
+}
+
+function toIssues(
+  issues: readonly ZodIssue[],
+  prefix: readonly PropertyKey[] = [],
+): ManifestIssue[] {
+  const out: ManifestIssue[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    const option = matchedOption(issue);
+    if (option !== undefined) {
+      out.push(...toIssues(option, path));
+    } else if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        issues.push({
-          path: formatPath([...issue.path, key]),
+        out.push({
+          path: formatPath([...path, key]),
           message: "unknown field; remove it or check its spelling",
         });
       }
-    } else if (issue.code === "invalid_type" && issue.input === undefined) {
-      issues.push({ path: formatPath(issue.path), message: "is required" });
+    } else if (issue.code === "invalid_type" && issue.message.endsWith("received undefined")) {
+      out.push({ path: formatPath(path), message: "is required" });
     } else {
-      issues.push({ path: formatPath(issue.path), message: issue.message });
+      out.push({ path: formatPath(path), message: issue.message });
     }
   }
-  return issues;
+  return out;
 }
 
 /**
@@ -340,7 +367,7 @@ export function tryParseManifest(
   const name = (value as { name?: unknown }).name;
   return {
     success: false,
-    error: new ManifestError(file, toIssues(result.error), {
+    error: new ManifestError(file, toIssues(result.error.issues), {
       plugin: typeof name === "string" ? name : undefined,
       cause: result.error,
     }),

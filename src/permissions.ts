@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { type DeniedPermission, PermissionDeniedError } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 
@@ -99,7 +99,7 @@ export function resolvePolicy(policy: HostPolicy = {}, cwd: string = Deno.cwd())
 /** Whether `path` is `base` or lies below it. */
 export function isWithin(path: string, base: string): boolean {
   const rel = relative(base, path);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 function splitHost(item: string): { host: string; port: string | undefined } {
@@ -160,8 +160,8 @@ export function resolveGrant(
       const ownCode = kind === "read" && isWithin(value, dir);
       if (ownCode || allowed === true || allowed.some((rule) => covers(kind, rule, value))) {
         if (!items.includes(value)) items.push(value);
-      } else {
-        denied.push({ kind, value: item });
+      } else if (!denied.some((entry) => entry.kind === kind && entry.value === item)) {
+        denied.push({ kind, value: item, allow: value });
       }
     }
     grant[kind] = Object.freeze(items) as string[];

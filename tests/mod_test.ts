@@ -39,7 +39,7 @@ Deno.test("@sandplug/host/plugin exports exactly the SDK", () => {
 Deno.test("every error class is a PluginError with its own name and code", () => {
   const errors = [
     new mod.ManifestError("plugin.json", [{ path: "name", message: "is required" }]),
-    new mod.PermissionDeniedError("p", [{ kind: "net", value: "x" }]),
+    new mod.PermissionDeniedError("p", [{ kind: "net", value: "x", allow: "x" }]),
     new mod.SymbolNotFoundError("p", "s", []),
     new mod.SymbolKindError("p", "s", "function", "variable"),
     new mod.ValidationError("p", "s", "args[0]", "bad"),
