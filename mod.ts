@@ -71,6 +71,7 @@ export type {
   VariableSpec,
 } from "./src/contract.ts";
 export {
+  ImportDeniedError,
   IncompatiblePluginError,
   ManifestError,
   PermissionDeniedError,
@@ -86,6 +87,7 @@ export {
   ValidationError,
 } from "./src/errors.ts";
 export type {
+  DeniedImport,
   DeniedPermission,
   ManifestIssue,
   PluginErrorOptions,

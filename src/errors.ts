@@ -166,6 +166,61 @@ export class PermissionDeniedError extends PluginError {
   }
 }
 
+/** One import that the plugin's module graph may not make. */
+export interface DeniedImport {
+  /** The specifier as written, e.g. `"npm:left-pad"`. */
+  specifier: string;
+  /** The importing file, relative to the plugin folder. */
+  file: string;
+  /** 1-based line of the import. */
+  line: number;
+  /** Why it is refused and how to allow it. */
+  reason: string;
+}
+
+/**
+ * The plugin's code imports something its grant does not cover: a file
+ * outside its folder, an undeclared `npm:`/`jsr:` package, a `data:` module,
+ * or a remote URL. Found before any plugin code runs; every import is listed.
+ *
+ * @example
+ * ```ts
+ * import { ImportDeniedError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ImportDeniedError("p", [
+ *   { specifier: "npm:left-pad", file: "mod.ts", line: 1, reason: "it is not declared" },
+ * ]);
+ * assert.match(error.message, /mod\.ts:1 imports "npm:left-pad": it is not declared/);
+ * ```
+ */
+export class ImportDeniedError extends PluginError {
+  /** Always "IMPORT_DENIED". */
+  override readonly code = "IMPORT_DENIED";
+  /** Every refused import. */
+  readonly imports: readonly DeniedImport[];
+
+  /**
+   * Makes the error.
+   *
+   * @param plugin The plugin's name.
+   * @param imports Every refused import.
+   */
+  constructor(plugin: string, imports: readonly DeniedImport[]) {
+    const lines = imports.map((item) =>
+      `${item.file}:${item.line} imports ${JSON.stringify(item.specifier)}: ${item.reason}`
+    );
+    super(
+      `Cannot load plugin "${plugin}": its code imports what its grant does not cover:\n  ${
+        lines.join("\n  ")
+      }`,
+      { plugin },
+    );
+    this.name = "ImportDeniedError";
+    this.imports = imports;
+  }
+}
+
 /**
  * `lookup()` or `call()` named a symbol the plugin does not export.
  *

@@ -21,6 +21,8 @@ import {
 } from "./permissions.ts";
 import { type Plugin, PluginHandle } from "./plugin.ts";
 import { Connection } from "./_connection.ts";
+import { checkNoEscapingLinks } from "./_folder_check.ts";
+import { checkModuleGraph } from "./_module_graph.ts";
 
 /** The isolation tiers a host can run plugins in. */
 export type IsolationName = "worker";
@@ -259,6 +261,8 @@ export class PluginHost extends EventTarget implements Host {
       : [options.contract as Contract];
     const contract = contracts.length > 0 ? negotiateContract(manifest, contracts) : undefined;
     const grant = resolveGrant(manifest, dir, this.policy);
+    await checkNoEscapingLinks(manifest.name, dir);
+    await checkModuleGraph(manifest.name, fromFileUrl(entry), dir, grant);
     const tier = this.#tiers[this.#isolation];
     const timeoutMs = options.timeoutMs ?? manifest.limits.loadTimeoutMs ?? this.#loadTimeoutMs;
     let handle: PluginHandle | undefined = undefined;

@@ -167,6 +167,22 @@ const schema = z.strictObject({
     error: 'a contract name must not be empty: write "name": "1.0.0"',
   })
     .default({}).describe("Contract name → the contract version the plugin was built against"),
+  imports: z.array(
+    z.string().regex(/^(?:npm:|jsr:)?[@A-Za-z0-9_~-][^\s]*$/, {
+      error: (issue) =>
+        `${
+          JSON.stringify(issue.input)
+        } is not a package specifier: write e.g. "npm:left-pad@1" or "jsr:@std/path"`,
+    }),
+  ).default([]).describe(
+    'Packages the plugin imports, e.g. "npm:left-pad@1"; the host policy must allow them',
+  ),
+  isolation: z.enum(["worker", "process"], {
+    error: (issue) =>
+      `must be "worker" or "process"; current value is ${JSON.stringify(issue.input)}`,
+  }).optional().describe(
+    "The least isolation the plugin needs; a host may isolate it more, never less",
+  ),
   permissions: permissionsSchema.default({}).describe(
     "What the plugin may do; everything left out is denied",
   ),
@@ -220,6 +236,10 @@ export interface Manifest {
   description?: string;
   /** Contract name → the contract version the plugin was built against. */
   implements: Record<string, string>;
+  /** Packages the plugin imports (`npm:`, `jsr:` or bare specifiers of the host's import map). */
+  imports: string[];
+  /** The least isolation the plugin asks for: `"process"` makes a worker-tier host run it in a process. */
+  isolation?: "worker" | "process";
   /** What the plugin may do. */
   permissions: ManifestPermissions;
   /** Deadlines and resource caps. */

@@ -41,19 +41,34 @@ export type PermissionKind = typeof PERMISSION_KINDS[number];
  * allows any item of that kind; absent or `false` allows none. Every plugin
  * may always read its own folder, which holds its code.
  */
-export type HostPolicy = { readonly [K in PermissionKind]?: boolean | readonly string[] };
+export type HostPolicy =
+  & { readonly [K in PermissionKind]?: boolean | readonly string[] }
+  & {
+    /** Packages plugins may import (`"npm:left-pad"` allows every version and sub-path of it). */
+    readonly imports?: boolean | readonly string[];
+  };
 
 /**
  * A plugin's effective grant: for each kind, exactly the items it holds
  * (paths absolute). An empty list means denied. `read` always starts with the
  * plugin's own folder.
  */
-export type PermissionGrant = { readonly [K in PermissionKind]: readonly string[] };
+export type PermissionGrant =
+  & { readonly [K in PermissionKind]: readonly string[] }
+  & {
+    /** Packages the plugin may import, as its manifest declares them. */
+    readonly imports: readonly string[];
+  };
 
 /** A policy with its paths made absolute; `true` stays `true`. */
-export type ResolvedPolicy = { readonly [K in PermissionKind]: true | readonly string[] };
+export type ResolvedPolicy = { readonly [K in GrantKind]: true | readonly string[] };
 
-const PATH_KINDS = new Set<PermissionKind>(["read", "write", "ffi"]);
+/** Everything a grant holds: the Deno permission kinds plus declared package imports. */
+type GrantKind = PermissionKind | "imports";
+
+const GRANT_KINDS: readonly GrantKind[] = [...PERMISSION_KINDS, "imports"];
+
+const PATH_KINDS: ReadonlySet<string> = new Set(["read", "write", "ffi"]);
 
 /**
  * Checks a host policy and makes its paths absolute.
@@ -67,16 +82,14 @@ export function resolvePolicy(policy: HostPolicy = {}, cwd: string = Deno.cwd())
     );
   }
   for (const key of Object.keys(policy)) {
-    if (!(PERMISSION_KINDS as readonly string[]).includes(key)) {
+    if (!(GRANT_KINDS as readonly string[]).includes(key)) {
       throw new TypeError(
-        `Cannot create host: allow.${key} is not a permission kind; use ${
-          PERMISSION_KINDS.join(", ")
-        }`,
+        `Cannot create host: allow.${key} is not a permission kind; use ${GRANT_KINDS.join(", ")}`,
       );
     }
   }
-  const resolved: Partial<Record<PermissionKind, true | readonly string[]>> = {};
-  for (const kind of PERMISSION_KINDS) {
+  const resolved: Partial<Record<GrantKind, true | readonly string[]>> = {};
+  for (const kind of GRANT_KINDS) {
     const value = policy[kind];
     if (value === undefined || value === false) {
       resolved[kind] = [];
@@ -119,7 +132,12 @@ function coversEnv(allowed: string, asked: string): boolean {
   return allowed === asked;
 }
 
-function covers(kind: PermissionKind, allowed: string, asked: string): boolean {
+/** Whether a package entry (`npm:x`) covers a specifier or entry (`npm:x@1`, `npm:x/sub`). */
+export function coversPackage(allowed: string, asked: string): boolean {
+  return asked === allowed || asked.startsWith(`${allowed}@`) || asked.startsWith(`${allowed}/`);
+}
+
+function covers(kind: GrantKind, allowed: string, asked: string): boolean {
   switch (kind) {
     case "read":
     case "write":
@@ -130,6 +148,8 @@ function covers(kind: PermissionKind, allowed: string, asked: string): boolean {
       return coversHost(allowed, asked);
     case "env":
       return coversEnv(allowed, asked);
+    case "imports":
+      return coversPackage(allowed, asked);
     default:
       return allowed === asked;
   }
@@ -150,9 +170,9 @@ export function resolveGrant(
   policy: ResolvedPolicy,
 ): PermissionGrant {
   const denied: DeniedPermission[] = [];
-  const grant: Partial<Record<PermissionKind, string[]>> = {};
-  for (const kind of PERMISSION_KINDS) {
-    const asked = manifest.permissions[kind] || [];
+  const grant: Partial<Record<GrantKind, string[]>> = {};
+  for (const kind of GRANT_KINDS) {
+    const asked = (kind === "imports" ? manifest.imports : manifest.permissions[kind]) || [];
     const allowed = policy[kind];
     const items: string[] = kind === "read" ? [dir] : [];
     for (const item of asked) {

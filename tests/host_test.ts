@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   createHost,
   type HostEventDetail,
+  ImportDeniedError,
   PluginCallError,
   PluginClosedError,
   PluginCrashedError,
@@ -307,8 +308,8 @@ Deno.test("host.load() reports plugin code that fails to load as PluginLoadError
     ],
     ["a missing import", `import "./nope.ts";`, /entry module .*failed: .*nope\.ts/],
     [
-      "an import outside its folder",
-      `import "../outside.ts";`,
+      "a computed import outside its folder",
+      `const where = "../outside.ts"; await import(where);`,
       /Requires read access to ".*outside\.ts"/,
     ],
   ];
@@ -325,6 +326,70 @@ Deno.test("host.load() reports plugin code that fails to load as PluginLoadError
     });
   }
   assert.deepEqual(host.plugins, []);
+});
+
+Deno.test("host.load() refuses imports the grant does not cover before any plugin code runs", async () => {
+  const code = [
+    `globalThis.ran = true;`,
+    `import "../outside.ts";`,
+    `import leftPad from "npm:left-pad@1";`,
+    `export { x } from "data:text/javascript,export const x = 1";`,
+    `const later = () => import("https://example.com/mod.ts");`,
+    `import "./ok.ts";`,
+  ].join("\n");
+  await using fixture = await tempPlugin({}, code, { "ok.ts": `import "jsr:@std/path";` });
+  await using host = createHost();
+  await assert.rejects(host.load(fixture.dir), (error: unknown) => {
+    assert.ok(error instanceof ImportDeniedError);
+    assert.deepEqual(
+      error.imports.map(({ specifier, file, line }) => `${file}:${line} ${specifier}`),
+      [
+        "mod.ts:2 ../outside.ts",
+        "mod.ts:3 npm:left-pad@1",
+        "mod.ts:4 data:text/javascript,export const x = 1",
+        "mod.ts:5 https://example.com/mod.ts",
+        "ok.ts:1 jsr:@std/path",
+      ],
+    );
+    assert.match(
+      error.message,
+      /mod\.ts:3 imports "npm:left-pad@1": the package is not declared; add "imports": \["npm:left-pad"\]/,
+    );
+    assert.match(
+      error.message,
+      /mod\.ts:2 imports "\.\.\/outside\.ts": it leaves the plugin folder/,
+    );
+    assert.match(error.message, /data: modules are not allowed/);
+    assert.match(
+      error.message,
+      /remote imports need "permissions": \{ "import": \["example\.com"\] \}/,
+    );
+    return true;
+  });
+  assert.equal((globalThis as { ran?: boolean }).ran, undefined);
+});
+
+Deno.test("host.load() refuses a plugin folder with a symlink that leaves it", async () => {
+  await using fixture = await tempPlugin({ permissions: { read: ["./data"] } });
+  await Deno.symlink("/etc", `${fixture.dir}/data`);
+  await using host = createHost();
+  await assert.rejects(host.load(fixture.dir), (error: unknown) => {
+    assert.ok(error instanceof PluginLoadError);
+    assert.match(
+      error.message,
+      /its folder holds a symlink data → \/etc, outside the plugin folder/,
+    );
+    return true;
+  });
+});
+
+Deno.test("a declared package import is shown in the grant once the policy allows it", async () => {
+  await using fixture = await tempPlugin({ imports: ["npm:left-pad"] }, `export const ok = 1;`);
+  await using refusing = createHost();
+  await assert.rejects(refusing.load(fixture.dir), /imports "npm:left-pad"/);
+  await using host = createHost({ allow: { imports: ["npm:left-pad"] } });
+  const p = await host.load(fixture.dir);
+  assert.deepEqual(p.permissions.imports, ["npm:left-pad"]);
 });
 
 Deno.test("host.load() gives up on a plugin that never finishes loading", async () => {

@@ -68,6 +68,7 @@ Deno.test("parseManifest() accepts a minimal manifest and fills in the defaults"
     version: "1.2.3",
     entry: "mod.ts",
     implements: {},
+    imports: [],
     permissions: {},
     limits: {},
   });
@@ -595,6 +596,8 @@ Deno.test("manifestJsonSchema() requires name and version and forbids unknown fi
     "description",
     "entry",
     "implements",
+    "imports",
+    "isolation",
     "limits",
     "name",
     "permissions",

@@ -5,6 +5,7 @@ import * as sdk from "@sandplug/host/plugin";
 // Pins the public surface: a change to it must be deliberate and change this list too.
 Deno.test("mod.ts exports exactly the documented values", () => {
   assert.deepEqual(Object.keys(mod).sort(), [
+    "ImportDeniedError",
     "IncompatiblePluginError",
     "ManifestError",
     "PERMISSION_KINDS",
@@ -44,6 +45,7 @@ Deno.test("every error class is a PluginError with its own name and code", () =>
     new mod.SymbolKindError("p", "s", "function", "variable"),
     new mod.ValidationError("p", "s", "args[0]", "bad"),
     new mod.IncompatiblePluginError("p", ["x"]),
+    new mod.ImportDeniedError("p", [{ specifier: "npm:x", file: "mod.ts", line: 1, reason: "r" }]),
     new mod.PluginCallError("p", "s", { name: "Error", message: "m" }),
     new mod.PluginLoadError("p", "r"),
     new mod.PluginClosedError("p", "s"),

@@ -61,6 +61,7 @@ Deno.test("resolvePolicy() denies every kind by default", () => {
     ffi: [],
     sys: [],
     import: [],
+    imports: [],
   });
   assert.deepEqual(resolvePolicy({ net: false, env: [] }, CWD).net, []);
 });
@@ -91,7 +92,7 @@ Deno.test("resolvePolicy() throws a TypeError naming an unknown kind", async (t)
       const error = policyError({ [kind]: true });
       assert.equal(
         error.message,
-        `Cannot create host: allow.${kind} is not a permission kind; use read, write, net, env, run, ffi, sys, import`,
+        `Cannot create host: allow.${kind} is not a permission kind; use read, write, net, env, run, ffi, sys, import, imports`,
       );
     });
   }
@@ -409,6 +410,7 @@ Deno.test("resolveGrant() grants exactly what was asked, not the whole policy", 
     ffi: [],
     sys: [],
     import: [],
+    imports: [],
   });
 });
 
@@ -456,9 +458,11 @@ Deno.test("toWorkerPermissions() copies the granted items of every kind", () => 
     ffi: [`${DIR}/x.so`],
     sys: ["hostname"],
     import: ["esm.sh"],
+    imports: ["npm:left-pad"],
   };
   const permissions = toWorkerPermissions(grant);
-  assert.deepEqual(permissions, grant);
+  const { imports: _declared, ...denoKinds } = grant;
+  assert.deepEqual(permissions, denoKinds);
   assert.notEqual(permissions.read, grant.read, "the lists are copies");
   const empty = Object.fromEntries(KINDS.map((kind) => [kind, []])) as unknown as PermissionGrant;
   assert.deepEqual(

@@ -193,6 +193,7 @@ Deno.test("a plugin granted nothing is denied every effect", async (t) => {
     ffi: [],
     sys: [],
     import: [],
+    imports: [],
   });
 
   const table: {

@@ -1,0 +1,231 @@
+/**
+ * Framing of the process tier's stdio protocol. A frame is the magic bytes
+ * `1e 53 50 31` (`"\x1eSP1"`), a 4-byte big-endian payload length, and the
+ * payload: a message serialised with V8's structured-clone serialiser
+ * (`node:v8`), so `undefined`, typed arrays, `Map`, `Set`, `Date`, `BigInt`
+ * and errors cross the boundary as they do between workers. Bytes outside
+ * frames are not protocol: the decoder hands them back as text.
+ *
+ * @module
+ */
+import { deserialize, serialize } from "node:v8";
+
+/** The bytes every frame starts with: `"\x1eSP1"` (record separator, "SP", protocol 1). */
+export const FRAME_MAGIC: Uint8Array = Uint8Array.of(0x1e, 0x53, 0x50, 0x31);
+
+/** Magic plus length. */
+export const FRAME_HEADER_BYTES = 8;
+
+/** The largest payload a 4-byte length can describe. */
+export const MAX_FRAME_BYTES = 0xffff_ffff;
+
+function cloneError(message: string): DOMException {
+  return new DOMException(message, "DataCloneError");
+}
+
+/**
+ * Frames a payload.
+ *
+ * @throws {DOMException} `DataCloneError` when the payload is longer than {@linkcode MAX_FRAME_BYTES}.
+ */
+export function encodeFrame(payload: Uint8Array): Uint8Array {
+  if (payload.byteLength > MAX_FRAME_BYTES) {
+    throw cloneError(
+      `the message is ${payload.byteLength} bytes; a frame holds at most ${MAX_FRAME_BYTES}`,
+    );
+  }
+  const frame = new Uint8Array(FRAME_HEADER_BYTES + payload.byteLength);
+  frame.set(FRAME_MAGIC, 0);
+  new DataView(frame.buffer).setUint32(4, payload.byteLength);
+  frame.set(payload, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/**
+ * Serialises a message and frames it.
+ *
+ * @throws {DOMException} `DataCloneError` when the message holds something that cannot be cloned
+ * (a function, a symbol, …), as `postMessage` does.
+ */
+export function encodeMessage(message: unknown): Uint8Array {
+  let payload: Uint8Array;
+  try {
+    payload = serialize(message);
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "DataCloneError") throw error;
+    throw cloneError(error instanceof Error ? error.message : String(error));
+  }
+  return encodeFrame(payload);
+}
+
+/**
+ * Deserialises a frame's payload.
+ *
+ * @throws {Error} When the payload is not a serialised value.
+ */
+export function decodeMessage(payload: Uint8Array): unknown {
+  return deserialize(payload);
+}
+
+/** Where a {@linkcode FrameDecoder} delivers what it finds. Both get views that are valid only during the call. */
+export interface FrameSink {
+  /** A complete frame's payload. */
+  frame(payload: Uint8Array): void;
+  /** Bytes outside any frame, in order. */
+  text(bytes: Uint8Array): void;
+}
+
+/** The byte stream broke the framing: a frame too long, or the stream ended inside one. */
+export class FramingError extends Error {
+  /** Makes the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "FramingError";
+  }
+}
+
+/** Options of {@linkcode FrameDecoder}. */
+export interface FrameDecoderOptions {
+  /**
+   * The largest payload accepted; a longer one is a {@linkcode FramingError}
+   * before any of it is buffered.
+   *
+   * @default {MAX_FRAME_BYTES}
+   */
+  maxFrameBytes?: number;
+}
+
+type State = "text" | "header" | "body";
+
+/**
+ * An incremental decoder: feed it chunks split anywhere with `push()`, and it
+ * calls the sink with every complete frame and every run of bytes outside
+ * frames. Chunks must not be reused by the caller after `push()`: a frame's
+ * payload may keep views of them until it is complete.
+ */
+export class FrameDecoder {
+  readonly #sink: FrameSink;
+  readonly #maxFrameBytes: number;
+  #state: State = "text";
+  /** In state text: how many bytes of the magic the last chunk ended with. */
+  #magic = 0;
+  readonly #header = new Uint8Array(4);
+  #headerFilled = 0;
+  #bodyLength = 0;
+  #bodyFilled = 0;
+  #body: Uint8Array[] = [];
+
+  /** Makes a decoder that reports to `sink`. */
+  constructor(sink: FrameSink, options: FrameDecoderOptions = {}) {
+    this.#sink = sink;
+    this.#maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+  }
+
+  /**
+   * Decodes the next chunk of the stream.
+   *
+   * @throws {FramingError} When a frame announces more than `maxFrameBytes`.
+   */
+  push(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.#state === "header") at = this.#readHeader(chunk, at);
+      else if (this.#state === "body") at = this.#readBody(chunk, at);
+      else at = this.#readText(chunk, at);
+    }
+  }
+
+  /**
+   * Ends the stream: bytes held as a possible frame start are text after all.
+   *
+   * @throws {FramingError} When the stream ended inside a frame.
+   */
+  end(): void {
+    if (this.#state === "text") {
+      if (this.#magic > 0) this.#sink.text(FRAME_MAGIC.subarray(0, this.#magic));
+      this.#magic = 0;
+      return;
+    }
+    const got = this.#state === "header" ? this.#headerFilled : this.#bodyFilled;
+    const of = this.#state === "header" ? "its 4-byte length" : `its ${this.#bodyLength} bytes`;
+    this.#state = "text";
+    this.#body = [];
+    throw new FramingError(`the stream ended inside a frame, after ${got} of ${of}`);
+  }
+
+  #readText(chunk: Uint8Array, at: number): number {
+    if (this.#magic > 0) {
+      while (this.#magic < FRAME_MAGIC.length && at < chunk.length) {
+        if (chunk[at] !== FRAME_MAGIC[this.#magic]) break;
+        this.#magic++;
+        at++;
+      }
+      if (this.#magic === FRAME_MAGIC.length) {
+        this.#magic = 0;
+        this.#state = "header";
+        this.#headerFilled = 0;
+        return at;
+      }
+      if (at === chunk.length) return at; // the chunk ended inside the magic: wait for more
+      // Not a frame after all. Only the magic's first byte can start a frame, and the
+      // mismatching byte is not consumed, so it is scanned again below.
+      this.#sink.text(FRAME_MAGIC.subarray(0, this.#magic));
+      this.#magic = 0;
+    }
+    const start = FRAME_MAGIC[0];
+    const found = chunk.indexOf(start, at);
+    if (found === -1) {
+      this.#sink.text(chunk.subarray(at));
+      return chunk.length;
+    }
+    if (found > at) this.#sink.text(chunk.subarray(at, found));
+    this.#magic = 1;
+    return found + 1;
+  }
+
+  #readHeader(chunk: Uint8Array, at: number): number {
+    const take = Math.min(4 - this.#headerFilled, chunk.length - at);
+    this.#header.set(chunk.subarray(at, at + take), this.#headerFilled);
+    this.#headerFilled += take;
+    if (this.#headerFilled < 4) return at + take;
+    const length = new DataView(this.#header.buffer).getUint32(0);
+    if (length > this.#maxFrameBytes) {
+      this.#state = "text";
+      throw new FramingError(
+        `a frame announces ${length} bytes, more than the limit of ${this.#maxFrameBytes}`,
+      );
+    }
+    this.#bodyLength = length;
+    this.#bodyFilled = 0;
+    this.#body = [];
+    this.#state = "body";
+    if (length === 0) this.#finishBody();
+    return at + take;
+  }
+
+  #readBody(chunk: Uint8Array, at: number): number {
+    const take = Math.min(this.#bodyLength - this.#bodyFilled, chunk.length - at);
+    this.#body.push(chunk.subarray(at, at + take));
+    this.#bodyFilled += take;
+    if (this.#bodyFilled === this.#bodyLength) this.#finishBody();
+    return at + take;
+  }
+
+  #finishBody(): void {
+    const parts = this.#body;
+    this.#body = [];
+    this.#state = "text";
+    let payload: Uint8Array;
+    if (parts.length === 1) {
+      payload = parts[0];
+    } else {
+      payload = new Uint8Array(this.#bodyLength);
+      let offset = 0;
+      for (const part of parts) {
+        payload.set(part, offset);
+        offset += part.length;
+      }
+    }
+    this.#sink.frame(payload);
+  }
+}
