@@ -1,5 +1,6 @@
 import {
   IncompatiblePluginError,
+  PayloadTooLargeError,
   PluginCallError,
   PluginClosedError,
   PluginCrashedError,
@@ -20,6 +21,7 @@ import type {
   WireError,
 } from "./protocol.ts";
 import { PROTOCOL_VERSION } from "./protocol_version.ts";
+import { measure } from "./_payload.ts";
 
 /** A request as the host writes it; the connection adds the id. */
 export type Request = Omit<CallMessage, "id"> | Omit<GetMessage, "id"> | Omit<SetMessage, "id">;
@@ -30,10 +32,18 @@ export interface Bounds {
   signal?: AbortSignal;
 }
 
+/** How to open a connection: the load's bounds, the payload limit, and who hears of a crash. */
+export interface OpenOptions extends Bounds {
+  maxMessageBytes: number;
+  onCrash(error: PluginCrashedError): void;
+}
+
 interface Pending {
   symbol: string;
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** Checks the reply's value, then resolves or rejects. */
+  settle(value: unknown): void;
 }
 
 function isWireError(value: unknown): value is WireError {
@@ -67,6 +77,7 @@ function unclonablePath(request: Request): string {
 export class Connection {
   readonly #plugin: string;
   readonly #isolate: Isolate;
+  readonly #maxMessageBytes: number;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #failure: PluginError | undefined;
@@ -77,10 +88,11 @@ export class Connection {
   private constructor(
     plugin: string,
     start: (events: Parameters<IsolationTier["start"]>[1]) => Isolate,
-    onCrash: (error: PluginCrashedError) => void,
+    options: OpenOptions,
   ) {
     this.#plugin = plugin;
-    this.#onCrash = onCrash;
+    this.#onCrash = options.onCrash;
+    this.#maxMessageBytes = options.maxMessageBytes;
     this.#isolate = start({
       message: (message) => this.#receive(message),
       exit: (reason) => this.#crash(reason),
@@ -97,13 +109,12 @@ export class Connection {
   static async open(
     tier: IsolationTier,
     spec: IsolateSpec,
-    bounds: Bounds,
-    onCrash: (error: PluginCrashedError) => void,
+    options: OpenOptions,
   ): Promise<{ connection: Connection; symbols: SymbolInfo[] }> {
-    bounds.signal?.throwIfAborted();
-    const connection = new Connection(spec.plugin, (events) => tier.start(spec, events), onCrash);
+    options.signal?.throwIfAborted();
+    const connection = new Connection(spec.plugin, (events) => tier.start(spec, events), options);
     try {
-      const symbols = await connection.#handshake(spec, bounds);
+      const symbols = await connection.#handshake(spec, options);
       return { connection, symbols };
     } catch (error) {
       connection.#isolate.terminate();
@@ -161,6 +172,7 @@ export class Connection {
         protocol: PROTOCOL_VERSION,
         plugin: spec.plugin,
         entry: spec.entry,
+        maxMessageBytes: this.#maxMessageBytes,
       });
     } catch (cause) {
       reject(
@@ -201,6 +213,22 @@ export class Connection {
   request(request: Request, bounds: Bounds): Promise<unknown> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (bounds.signal?.aborted) return Promise.reject(bounds.signal.reason);
+    if (request.type !== "get") {
+      const payload = request.type === "call" ? request.args : request.value;
+      const { bytes } = measure(payload, this.#maxMessageBytes);
+      if (bytes > this.#maxMessageBytes) {
+        const what = request.type === "call" ? "arguments" : "value";
+        return Promise.reject(
+          new PayloadTooLargeError(
+            this.#plugin,
+            request.symbol,
+            what,
+            bytes,
+            this.#maxMessageBytes,
+          ),
+        );
+      }
+    }
     const id = this.#nextId++;
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
     const timer = setTimeout(() => {
@@ -212,26 +240,28 @@ export class Connection {
       reject(bounds.signal?.reason);
     };
     bounds.signal?.addEventListener("abort", onAbort, { once: true });
-    const settle = () => {
+    const cleanup = () => {
       clearTimeout(timer);
       bounds.signal?.removeEventListener("abort", onAbort);
     };
-    this.#pending.set(id, {
+    const pending: Pending = {
       symbol: request.symbol,
       resolve: (value) => {
-        settle();
+        cleanup();
         resolve(value);
       },
       reject: (error) => {
-        settle();
+        cleanup();
         reject(error);
       },
-    });
+      settle: (value) => this.#accept(pending, value),
+    };
+    this.#pending.set(id, pending);
     try {
       this.#isolate.send({ ...request, id } as CallMessage | GetMessage | SetMessage);
     } catch (cause) {
       this.#pending.delete(id);
-      settle();
+      cleanup();
       const reason = cause instanceof Error ? cause.message : String(cause);
       return Promise.reject(
         new ValidationError(
@@ -245,11 +275,18 @@ export class Connection {
         ),
       );
     }
-    return promise.finally(settle);
+    return promise.finally(cleanup);
   }
 
   #receive(message: PluginMessage): void {
     if (typeof message !== "object" || message === null) return;
+    if (message.type === "exit") {
+      this.#isolate.terminate();
+      this.#crash(
+        typeof message.reason === "string" ? message.reason : "plugin code ended its isolate",
+      );
+      return;
+    }
     if (this.#onHandshake !== undefined) {
       if (message.type === "ready" || message.type === "load-error") this.#onHandshake(message);
       return;
@@ -259,12 +296,49 @@ export class Connection {
     if (pending === undefined) return; // a late reply to a request that already timed out or was aborted
     this.#pending.delete(message.id);
     if (message.type === "ok") {
-      pending.resolve(message.value);
+      pending.settle(message.value);
+      return;
+    }
+    const remote = isWireError(message.error)
+      ? message.error
+      : { name: "Error", message: String(message.error) };
+    pending.reject(
+      remote.name === "PayloadTooLargeError" && typeof remote.size === "number"
+        ? new PayloadTooLargeError(
+          this.#plugin,
+          pending.symbol,
+          "result",
+          remote.size,
+          this.#maxMessageBytes,
+        )
+        : new PluginCallError(this.#plugin, pending.symbol, remote),
+    );
+  }
+
+  /** Checks a reply's value as it arrives: a hostile runtime may skip its own checks. */
+  #accept(pending: Pending, value: unknown): void {
+    const { bytes, shared } = measure(value, this.#maxMessageBytes);
+    if (bytes > this.#maxMessageBytes) {
+      pending.reject(
+        new PayloadTooLargeError(
+          this.#plugin,
+          pending.symbol,
+          "result",
+          bytes,
+          this.#maxMessageBytes,
+        ),
+      );
+    } else if (shared) {
+      pending.reject(
+        new ValidationError(
+          this.#plugin,
+          pending.symbol,
+          "result",
+          "holds a SharedArrayBuffer, which would share memory with the plugin; return a copy",
+        ),
+      );
     } else {
-      const remote = isWireError(message.error)
-        ? message.error
-        : { name: "Error", message: String(message.error) };
-      pending.reject(new PluginCallError(this.#plugin, pending.symbol, remote));
+      pending.resolve(value);
     }
   }
 

@@ -226,7 +226,11 @@ export function findImports(source: string): FoundImport[] {
     const next = tokens[index + 1];
     if (token.value === "import") {
       if (next?.kind === "punct" && next.value === "(") {
-        add(literal(tokens[index + 2]));
+        // Literal only when the string is the whole first argument: import("x") or import("x", { with }).
+        const after = tokens[index + 3];
+        if (after?.kind === "punct" && (after.value === ")" || after.value === ",")) {
+          add(literal(tokens[index + 2]));
+        }
         continue;
       }
       if (literal(next)) {

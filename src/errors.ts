@@ -479,6 +479,52 @@ export class PluginLoadError extends PluginError {
 }
 
 /**
+ * A call's arguments or result are larger than the host's `maxMessageBytes`.
+ * Nothing was sent (or the reply was dropped); the plugin stays usable.
+ *
+ * @example
+ * ```ts
+ * import { PayloadTooLargeError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new PayloadTooLargeError("p", "upload", "arguments", 2048, 1024);
+ * assert.equal(error.limit, 1024);
+ * assert.match(error.message, /arguments of "upload" take about 2048 bytes, over the limit of 1024/);
+ * ```
+ */
+export class PayloadTooLargeError extends PluginError {
+  /** Always "PAYLOAD_TOO_LARGE". */
+  override readonly code = "PAYLOAD_TOO_LARGE";
+  /** The symbol whose arguments or result were too large. */
+  readonly symbol: string;
+  /** About how many bytes the payload takes, as far as it was counted. */
+  readonly size: number;
+  /** The host's `maxMessageBytes`. */
+  readonly limit: number;
+
+  /**
+   * Makes the error.
+   *
+   * @param plugin The plugin's name.
+   * @param symbol The symbol that was called, read or written.
+   * @param what `"arguments"`, `"value"` or `"result"`.
+   * @param size About how many bytes it takes.
+   * @param limit The host's `maxMessageBytes`.
+   */
+  constructor(plugin: string, symbol: string, what: string, size: number, limit: number) {
+    super(
+      `Cannot pass a message to or from plugin "${plugin}": the ${what} of "${symbol}" take about ${size} bytes, ` +
+        `over the limit of ${limit}; send less, or raise createHost({ maxMessageBytes })`,
+      { plugin },
+    );
+    this.name = "PayloadTooLargeError";
+    this.symbol = symbol;
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/**
  * The plugin (or its host) was closed before or while the call ran.
  *
  * @example
@@ -602,5 +648,33 @@ export class UnstableFlagError extends PluginError {
         'run the host with `deno run --unstable-worker-options …` or add `"unstable": ["worker-options"]` to deno.json',
     );
     this.name = "UnstableFlagError";
+  }
+}
+
+/**
+ * The worker tier will not start on a terminal where Deno could prompt: a
+ * plugin worker's denied call would ask the host's user to grant it, in a
+ * prompt that does not name the plugin and can grant all the host holds.
+ *
+ * @example
+ * ```ts
+ * import { PermissionPromptError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(new PermissionPromptError().message, /--no-prompt/);
+ * ```
+ */
+export class PermissionPromptError extends PluginError {
+  /** Always "PERMISSION_PROMPT_POSSIBLE". */
+  override readonly code = "PERMISSION_PROMPT_POSSIBLE";
+
+  /** Makes the error; its message names the flag, the variable and the tier that fix it. */
+  constructor() {
+    super(
+      "Cannot start a plugin worker: the host runs on a terminal where Deno would ask you to grant a plugin's " +
+        "denied permissions; run the host with `deno run --no-prompt …` or DENO_NO_PROMPT=1, " +
+        'or load the plugin with isolation: "process"',
+    );
+    this.name = "PermissionPromptError";
   }
 }

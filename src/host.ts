@@ -21,6 +21,7 @@ import {
 } from "./permissions.ts";
 import { type Plugin, PluginHandle } from "./plugin.ts";
 import { Connection } from "./_connection.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "./_payload.ts";
 import { checkNoEscapingLinks } from "./_folder_check.ts";
 import { checkModuleGraph } from "./_module_graph.ts";
 
@@ -58,6 +59,14 @@ export interface HostOptions {
    * @default {10000}
    */
   loadTimeoutMs?: number;
+  /**
+   * The largest payload, in approximate bytes, that one call's arguments or
+   * result may take. A larger one fails with `PayloadTooLargeError` before it
+   * is sent, so that neither side stalls or balloons on it.
+   *
+   * @default {67108864 (64 MiB)}
+   */
+  maxMessageBytes?: number;
   /**
    * Whether values crossing the boundary are checked against the contract.
    * Load-time symbol checks happen either way.
@@ -133,11 +142,16 @@ const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
 
 const TIERS: Record<IsolationName, IsolationTier> = { worker: workerTier };
 
-function positive(name: string, value: number | undefined, fallback: number): number {
+function positive(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  unit = "milliseconds",
+): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) {
     throw new RangeError(
-      `Cannot create host: ${name} must be a positive number of milliseconds; current value is ${value}`,
+      `Cannot create host: ${name} must be a positive number of ${unit}; current value is ${value}`,
     );
   }
   return value;
@@ -203,6 +217,7 @@ export class PluginHost extends EventTarget implements Host {
   readonly #callTimeoutMs: number;
   readonly #loadTimeoutMs: number;
   readonly #validate: boolean;
+  readonly #maxMessageBytes: number;
   readonly #plugins = new Set<PluginHandle>();
   #closing: Promise<void> | undefined;
 
@@ -226,6 +241,12 @@ export class PluginHost extends EventTarget implements Host {
     this.#callTimeoutMs = positive("callTimeoutMs", options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS);
     this.#loadTimeoutMs = positive("loadTimeoutMs", options.loadTimeoutMs, DEFAULT_LOAD_TIMEOUT_MS);
     this.#validate = options.validate ?? true;
+    this.#maxMessageBytes = positive(
+      "maxMessageBytes",
+      options.maxMessageBytes,
+      DEFAULT_MAX_MESSAGE_BYTES,
+      "bytes",
+    );
   }
 
   get plugins(): readonly Plugin[] {
@@ -269,10 +290,14 @@ export class PluginHost extends EventTarget implements Host {
     const { connection, symbols } = await Connection.open(
       tier,
       { plugin: manifest.name, dir, entry, manifest, grant },
-      { timeoutMs, signal: options.signal },
-      (error: PluginCrashedError) => {
-        if (handle !== undefined) this.#plugins.delete(handle);
-        this.#emit("crash", { plugin: manifest.name, error });
+      {
+        timeoutMs,
+        signal: options.signal,
+        maxMessageBytes: this.#maxMessageBytes,
+        onCrash: (error: PluginCrashedError) => {
+          if (handle !== undefined) this.#plugins.delete(handle);
+          this.#emit("crash", { plugin: manifest.name, error });
+        },
       },
     );
     try {

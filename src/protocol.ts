@@ -23,6 +23,8 @@ export interface WireError {
   name: string;
   message: string;
   stack?: string;
+  /** For a `PayloadTooLargeError`: the result's approximate size in bytes. */
+  size?: number;
 }
 
 /** Host → plugin: start the plugin by importing its entry module. */
@@ -33,6 +35,8 @@ export interface InitMessage {
   plugin: string;
   /** Absolute URL of the plugin's entry module. */
   entry: string;
+  /** The largest result, in approximate bytes, the runtime may send. */
+  maxMessageBytes: number;
 }
 
 /** Host → plugin: call an exported function. */
@@ -92,5 +96,11 @@ export interface ErrMessage {
   error: WireError;
 }
 
+/** Plugin → host: plugin code is ending its isolate (`Deno.exit()`, `self.close()`); sent just before. */
+export interface ExitMessage {
+  type: "exit";
+  reason: string;
+}
+
 /** Every message a plugin's runtime sends. */
-export type PluginMessage = ReadyMessage | LoadErrorMessage | OkMessage | ErrMessage;
+export type PluginMessage = ReadyMessage | LoadErrorMessage | OkMessage | ErrMessage | ExitMessage;

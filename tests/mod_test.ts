@@ -10,7 +10,9 @@ Deno.test("mod.ts exports exactly the documented values", () => {
     "ManifestError",
     "PERMISSION_KINDS",
     "PROTOCOL_VERSION",
+    "PayloadTooLargeError",
     "PermissionDeniedError",
+    "PermissionPromptError",
     "PluginCallError",
     "PluginClosedError",
     "PluginCrashedError",
@@ -48,10 +50,12 @@ Deno.test("every error class is a PluginError with its own name and code", () =>
     new mod.ImportDeniedError("p", [{ specifier: "npm:x", file: "mod.ts", line: 1, reason: "r" }]),
     new mod.PluginCallError("p", "s", { name: "Error", message: "m" }),
     new mod.PluginLoadError("p", "r"),
+    new mod.PayloadTooLargeError("p", "s", "result", 2, 1),
     new mod.PluginClosedError("p", "s"),
     new mod.PluginTimeoutError("p", "s", 1),
     new mod.PluginCrashedError("p", "r"),
     new mod.UnstableFlagError(),
+    new mod.PermissionPromptError(),
   ];
   const codes = new Set<string>();
   for (const error of errors) {

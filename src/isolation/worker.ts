@@ -4,16 +4,17 @@
  *
  * @module
  */
-import { PluginLoadError, UnstableFlagError } from "../errors.ts";
+import { PermissionPromptError, PluginLoadError, UnstableFlagError } from "../errors.ts";
 import { toWorkerPermissions } from "../permissions.ts";
 import type { PluginMessage } from "../protocol.ts";
 import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "./types.ts";
-import { workerOptionsState } from "./_worker_options.ts";
+import { promptsPossible, workerOptionsState } from "./_host_flags.ts";
 
 const WORKER_MAIN = new URL("../runtime/worker_main.ts", import.meta.url);
 
 function startWorker(spec: IsolateSpec, events: IsolateEvents): Isolate {
   if (workerOptionsState() === "off") throw new UnstableFlagError();
+  if (promptsPossible()) throw new PermissionPromptError();
   let worker: Worker;
   try {
     worker = new Worker(WORKER_MAIN, {

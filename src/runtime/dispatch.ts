@@ -9,6 +9,7 @@ import type { PluginMessage, RequestMessage, SymbolInfo, SymbolKind } from "../p
 import { PROTOCOL_VERSION } from "../protocol_version.ts";
 import { isVariable } from "./sdk.ts";
 import { toWireError } from "./wire_error.ts";
+import { measure } from "../_payload.ts";
 
 type Namespace = Record<string, unknown>;
 
@@ -33,6 +34,7 @@ export interface Dispatcher {
  */
 export async function loadEntry(
   entry: string,
+  maxMessageBytes: number,
 ): Promise<{ reply: PluginMessage; dispatcher?: Dispatcher }> {
   let namespace: Namespace;
   try {
@@ -51,6 +53,20 @@ export async function loadEntry(
     error: { name, message },
   });
 
+  function reply(id: number, value: unknown): PluginMessage {
+    const { bytes } = measure(value, maxMessageBytes);
+    if (bytes <= maxMessageBytes) return { type: "ok", id, value };
+    return {
+      type: "err",
+      id,
+      error: {
+        name: "PayloadTooLargeError",
+        message: `the result is over ${maxMessageBytes} bytes`,
+        size: bytes,
+      },
+    };
+  }
+
   async function handle(request: RequestMessage): Promise<PluginMessage> {
     const { id, symbol } = request;
     const kind = kinds.get(symbol);
@@ -65,17 +81,13 @@ export async function loadEntry(
             return fail(id, "TypeError", `"${symbol}" is a ${kind}, not a function`);
           }
           const value = await (target as (...args: unknown[]) => unknown)(...request.args);
-          return { type: "ok", id, value };
+          return reply(id, value);
         }
         case "get":
           if (kind === "function") {
             return fail(id, "TypeError", `"${symbol}" is a function, not a variable`);
           }
-          return {
-            type: "ok",
-            id,
-            value: kind === "variable" ? (target as { value: unknown }).value : target,
-          };
+          return reply(id, kind === "variable" ? (target as { value: unknown }).value : target);
         case "set":
           if (kind !== "variable") {
             return fail(id, "TypeError", `"${symbol}" is a ${kind}, not a variable`);

@@ -9,6 +9,7 @@
 import type { HostMessage, PluginMessage } from "../protocol.ts";
 import { type Dispatcher, loadEntry } from "./dispatch.ts";
 import { toWireError } from "./wire_error.ts";
+import { hardenWorker } from "./_harden_worker.ts";
 // Loaded here, under the host's permissions, so that a plugin importing the
 // SDK gets this already-evaluated module instead of needing read access to it.
 import "./sdk.ts";
@@ -49,7 +50,8 @@ self.addEventListener("message", async (event) => {
   if (message.type === "init") {
     if (started) return;
     started = true;
-    const loaded = await loadEntry(message.entry);
+    hardenWorker(post);
+    const loaded = await loadEntry(message.entry, message.maxMessageBytes);
     dispatcher = loaded.dispatcher;
     send(loaded.reply);
     return;

@@ -43,9 +43,20 @@ function findConfig(start: string): string | undefined {
   }
 }
 
+let cmdline: string[] | undefined | null = null;
+
+/** The host process's command line, if it may be read (Linux only). */
+function hostArgs(): string[] | undefined {
+  if (cmdline === null) {
+    const text = Deno.build.os === "linux" ? readText("/proc/self/cmdline") : undefined;
+    cmdline = text?.split("\0");
+  }
+  return cmdline;
+}
+
 function detect(): WorkerOptionsState {
-  const cmdline = Deno.build.os === "linux" ? readText("/proc/self/cmdline") : undefined;
-  const args = cmdline?.split("\0") ?? [];
+  const args = hostArgs() ?? [];
+  const cmdline = hostArgs();
   if (args.some((arg) => arg === "--unstable-worker-options" || arg === "--unstable")) return "on";
   if (args.includes("--no-config")) return cmdline === undefined ? "unknown" : "off";
   const configFlag = args.findIndex((arg) => arg === "--config" || arg === "-c");
@@ -73,4 +84,35 @@ let cached: WorkerOptionsState | undefined;
 export function workerOptionsState(): WorkerOptionsState {
   cached ??= detect();
   return cached;
+}
+
+function envSet(name: string): boolean {
+  try {
+    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
+      return false;
+    }
+    const value = Deno.env.get(name);
+    return value !== undefined && value !== "" && value !== "0";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a plugin worker's denied call could show a permission prompt on the
+ * host's terminal. Deno prompts for a worker's ungranted permissions, and the
+ * prompt neither names the plugin nor stays within its grant, so the worker
+ * tier refuses to start where it could. Unknown counts as possible.
+ */
+export function promptsPossible(): boolean {
+  let terminal: boolean;
+  try {
+    terminal = Deno.stdin.isTerminal() && Deno.stderr.isTerminal();
+  } catch {
+    terminal = false;
+  }
+  if (!terminal) return false;
+  if (envSet("DENO_NO_PROMPT")) return false;
+  const args = hostArgs();
+  return args === undefined || !args.includes("--no-prompt");
 }
