@@ -266,6 +266,20 @@ export const ATTACKS: Attack[] = [
     // Deno 2.9 loads it in a worker. It gives nothing eval() does not: its own imports are still checked.
     worker: { returns: 1 },
   },
+  {
+    name: "reads a file through a data: module built at run time",
+    group: "imports",
+    code: `export const attack = async () => (await import("data:application/typescript;base64," +
+      btoa('import t from "file://{{OUTSIDE}}" with { type: "text" }; export default t;'))).default;`,
+    outcome: { throws: /Requires read access/ },
+  },
+  {
+    name: "imports a remote module through a data: module built at run time",
+    group: "imports",
+    code: `export const attack = async () => (await import("data:application/typescript;base64," +
+      btoa('export * from "https://esm.sh/is-number@7.0.0";'))).default;`,
+    outcome: { throws: /Requires import access|not allowed/ },
+  },
   // Host-level effects
   {
     name: "kills the host with Deno.kill",
