@@ -114,6 +114,7 @@ export type {
 } from "./src/manifest.ts";
 export { PERMISSION_KINDS } from "./src/permissions.ts";
 export type {
+  GrantKind,
   HostPolicy,
   PermissionGrant,
   PermissionKind,

@@ -3,7 +3,7 @@
  * "greeter" plugin, negotiates the highest contract version the plugin
  * implements, and gets `lookup()` typed and validated from the schemas.
  *
- * Run: deno run --allow-read=. examples/contract.ts
+ * Run: deno run --allow-read=. --allow-run --allow-write=/tmp examples/contract.ts
  */
 import { createHost, defineContract, fn, ValidationError, variable } from "@sandplug/host";
 import { z } from "zod";

@@ -9,11 +9,13 @@
  * f.(func())() // prints "My custom code prints PluginInputNumber: 7"
  * ```
  *
- * Run: deno run --allow-read=. examples/go_plugin.ts
+ * Run: deno run --allow-read=. --no-prompt examples/go_plugin.ts
  */
 import { createHost, type Variable } from "@sandplug/host";
 
-const host = createHost({ allow: { read: ["./plugins"] } });
+// Go's plugins run inside the host's process; the worker tier is the analogue: fastest, for trusted
+// code. (The default tier, "process", runs each plugin in a child process of its own.)
+const host = createHost({ allow: { read: ["./plugins"] }, isolation: "worker" });
 const p = await host.load(new URL("../plugins/myplugin", import.meta.url));
 const input = p.lookup<Variable<number>>("PluginInputNumber");
 const knownPluginFunction = p.lookup<() => void>("KnownPluginFunction");

@@ -4,7 +4,7 @@
  * other plugins and exit abruptly. With the default configuration each attempt
  * fails, and the host carries on.
  *
- * Run: deno run --allow-read=. --allow-run --allow-env examples/untrusted.ts
+ * Run: deno run --allow-read=. --allow-run --allow-write=/tmp examples/untrusted.ts
  */
 import { createHost, PluginCallError, PluginCrashedError } from "@sandplug/host";
 

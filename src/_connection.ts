@@ -117,7 +117,7 @@ export class Connection {
       const symbols = await connection.#handshake(spec, options);
       return { connection, symbols };
     } catch (error) {
-      connection.#isolate.terminate();
+      await connection.#isolate.terminate();
       throw error;
     }
   }
@@ -358,10 +358,10 @@ export class Connection {
   }
 
   /** Rejects every pending request with `PluginClosedError` and ends the isolate. Idempotent. */
-  close(): void {
+  async close(): Promise<void> {
     if (this.#failure === undefined) {
       this.#failAll(new PluginClosedError(this.#plugin, "the pending call"));
     }
-    this.#isolate.terminate();
+    await this.#isolate.terminate();
   }
 }

@@ -10,6 +10,7 @@ import { fromFileUrl } from "./isolation/_file_url.ts";
 import type { Contract, SymbolsOf } from "./contract.ts";
 import { ManifestError, type PluginCrashedError, PluginError } from "./errors.ts";
 import { workerTier } from "./isolation/worker.ts";
+import { processTier } from "./isolation/process.ts";
 import type { IsolationTier } from "./isolation/types.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
 import { checkSymbols, negotiateContract } from "./negotiate.ts";
@@ -25,8 +26,23 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "./_payload.ts";
 import { checkNoEscapingLinks } from "./_folder_check.ts";
 import { checkModuleGraph } from "./_module_graph.ts";
 
-/** The isolation tiers a host can run plugins in. */
-export type IsolationName = "worker";
+/**
+ * The isolation tiers a host can run plugins in, from least to most isolated.
+ *
+ * - `"worker"`: a Web Worker in the host's process, holding exactly the
+ *   plugin's grant. Fastest, but on Deno 2.9 it cannot contain a plugin that
+ *   kills the host through a nested `node:worker_threads` worker or
+ *   `node:process` (no permission guards `kill`, and a worker's pid is the
+ *   host's), a busy loop that `terminate()` cannot stop (denoland/deno#35657),
+ *   or heap exhaustion, which aborts the host (denoland/deno#35766). Choose it
+ *   for plugins you trust; see SECURITY.md.
+ * - `"process"`: a `deno run` child per plugin, with flags compiled from its
+ *   grant, a heap cap and its own `DENO_DIR`: a hostile plugin harms only its
+ *   own process.
+ */
+export type IsolationName = "worker" | "process";
+
+const ISOLATION_RANK: Record<IsolationName, number> = { worker: 0, process: 1 };
 
 /** Options of {@linkcode createHost}. */
 export interface HostOptions {
@@ -39,10 +55,12 @@ export interface HostOptions {
    */
   allow?: HostPolicy;
   /**
-   * The tier plugins run in. `"worker"`: a Web Worker per plugin holding
-   * exactly its grant; fast, and in the host's process.
+   * The tier plugins run in (see {@linkcode IsolationName}). The default,
+   * `"process"`, contains every attack of SECURITY.md; `"worker"` is faster
+   * and is a deliberate choice for trusted plugins. A plugin's manifest may
+   * ask for more isolation (`"isolation": "process"`), never less.
    *
-   * @default {"worker"}
+   * @default {"process"}
    */
   isolation?: IsolationName;
   /**
@@ -87,6 +105,13 @@ export interface LoadOptions<
   contract?: C;
   /** Cancels the load. */
   signal?: AbortSignal;
+  /**
+   * The tier for this plugin, overriding the host's `isolation`. The
+   * manifest's `isolation` still wins when it asks for more.
+   *
+   * @default {the host's isolation}
+   */
+  isolation?: IsolationName;
   /**
    * Deadline of the load in milliseconds.
    *
@@ -140,7 +165,7 @@ export interface Host extends EventTarget, AsyncDisposable {
 const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
 
-const TIERS: Record<IsolationName, IsolationTier> = { worker: workerTier };
+const TIERS: Record<IsolationName, IsolationTier> = { worker: workerTier, process: processTier };
 
 function positive(
   name: string,
@@ -230,8 +255,8 @@ export class PluginHost extends EventTarget implements Host {
     }
     this.policy = resolvePolicy(options.allow);
     this.#tiers = tiers;
-    this.#isolation = options.isolation ?? "worker";
-    if (!(this.#isolation in tiers)) {
+    this.#isolation = options.isolation ?? "process";
+    if (!Object.hasOwn(tiers, this.#isolation)) {
       throw new RangeError(
         `Cannot create host: isolation ${
           JSON.stringify(this.#isolation)
@@ -255,6 +280,24 @@ export class PluginHost extends EventTarget implements Host {
 
   get closed(): boolean {
     return this.#closing !== undefined;
+  }
+
+  /** The tier asked for, raised to the manifest's `isolation` when it asks for more. */
+  #tierFor(manifest: Manifest, requested: string = this.#isolation): IsolationTier {
+    if (!Object.hasOwn(this.#tiers, requested)) {
+      throw new RangeError(
+        `Cannot load plugin "${manifest.name}": isolation ${
+          JSON.stringify(requested)
+        } is not a tier; use one of: ${Object.keys(this.#tiers).join(", ")}`,
+      );
+    }
+    const asked = manifest.isolation;
+    const rank = (name: string) => ISOLATION_RANK[name as IsolationName] ?? 0;
+    const name =
+      asked !== undefined && rank(asked) > rank(requested) && Object.hasOwn(this.#tiers, asked)
+        ? asked
+        : requested;
+    return this.#tiers[name];
   }
 
   #emit(type: string, detail: HostEventDetail): void {
@@ -284,7 +327,7 @@ export class PluginHost extends EventTarget implements Host {
     const grant = resolveGrant(manifest, dir, this.policy);
     await checkNoEscapingLinks(manifest.name, dir);
     await checkModuleGraph(manifest.name, fromFileUrl(entry), dir, grant);
-    const tier = this.#tiers[this.#isolation];
+    const tier = this.#tierFor(manifest, options.isolation);
     const timeoutMs = options.timeoutMs ?? manifest.limits.loadTimeoutMs ?? this.#loadTimeoutMs;
     let handle: PluginHandle | undefined = undefined;
     const { connection, symbols } = await Connection.open(
@@ -303,7 +346,7 @@ export class PluginHost extends EventTarget implements Host {
     try {
       if (contract !== undefined) checkSymbols(manifest.name, contract, symbols);
     } catch (error) {
-      connection.close();
+      await connection.close();
       throw error;
     }
     handle = new PluginHandle({

@@ -64,7 +64,7 @@ export type PermissionGrant =
 export type ResolvedPolicy = { readonly [K in GrantKind]: true | readonly string[] };
 
 /** Everything a grant holds: the Deno permission kinds plus declared package imports. */
-type GrantKind = PermissionKind | "imports";
+export type GrantKind = PermissionKind | "imports";
 
 const GRANT_KINDS: readonly GrantKind[] = [...PERMISSION_KINDS, "imports"];
 

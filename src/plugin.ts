@@ -227,9 +227,8 @@ export class PluginHandle implements Plugin<ContractSymbols> {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      this.#connection.close();
       this.#onClose(this);
-      await Promise.resolve();
+      await this.#connection.close();
     })();
     return this.#closing;
   }

@@ -37,7 +37,7 @@ Deno.test("host.load() opens the Go example plugin and lookup() reaches its vari
   await using host = createHost({ allow: { read: ["./plugins"] } });
   const p = await host.load(MYPLUGIN);
   assert.equal(p.name, "myplugin");
-  assert.equal(p.isolation, "worker");
+  assert.equal(p.isolation, "process");
   assert.deepEqual(p.symbols, [
     { name: "Describe", kind: "function" },
     { name: "KnownPluginFunction", kind: "function" },
@@ -249,9 +249,9 @@ Deno.test("every call settles: deadline, abort, crash and close", async (t) => {
     "close() rejects pending calls with PluginClosedError and is idempotent",
     async () => {
       const p = await host.load(fixture.dir);
-      const pending = p.call("hang");
+      const rejected = assert.rejects(p.call("hang"), PluginClosedError);
       await Promise.all([p.close(), p.close()]);
-      await assert.rejects(pending, PluginClosedError);
+      await rejected;
       await assert.rejects(p.call("add", [1, 2]), (error: unknown) => {
         assert.ok(error instanceof PluginClosedError);
         assert.match(error.message, /plugin "test-plugin" is closed/);
@@ -274,9 +274,9 @@ Deno.test("host events report load and close; host.close() closes every plugin",
   const a = await host.load(fixture.dir);
   const b = await host.load(MYPLUGIN);
   assert.deepEqual(host.plugins.map((plugin) => plugin.name), ["test-plugin", "myplugin"]);
-  const pending = a.call("hang");
+  const rejected = assert.rejects(a.call("hang"), PluginClosedError);
   await Promise.all([host.close(), host.close()]);
-  await assert.rejects(pending, PluginClosedError);
+  await rejected;
   assert.equal(host.closed, true);
   assert.equal(b.closed, true);
   assert.deepEqual(host.plugins, []);
@@ -385,11 +385,15 @@ Deno.test("host.load() refuses a plugin folder with a symlink that leaves it", a
 
 Deno.test("a declared package import is shown in the grant once the policy allows it", async () => {
   await using fixture = await tempPlugin({ imports: ["npm:left-pad"] }, `export const ok = 1;`);
-  await using refusing = createHost();
+  await using refusing = createHost({ isolation: "worker" });
   await assert.rejects(refusing.load(fixture.dir), /imports "npm:left-pad"/);
-  await using host = createHost({ allow: { imports: ["npm:left-pad"] } });
+  await using host = createHost({ allow: { imports: ["npm:left-pad"] }, isolation: "worker" });
   const p = await host.load(fixture.dir);
   assert.deepEqual(p.permissions.imports, ["npm:left-pad"]);
+  await assert.rejects(
+    host.load(fixture.dir, { isolation: "process" }),
+    /it imports packages \(npm:left-pad\), which the process tier cannot provide yet/,
+  );
 });
 
 Deno.test("host.load() gives up on a plugin that never finishes loading", async () => {

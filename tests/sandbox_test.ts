@@ -30,7 +30,7 @@ async function assertDenied(
   plugin: Plugin,
   symbol: string,
   promise: Promise<unknown>,
-  remote: { name: string; message: string },
+  remote: { name: string; message: string | RegExp },
 ): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
     assert.ok(error instanceof PluginCallError, `expected a PluginCallError, got ${error}`);
@@ -38,6 +38,10 @@ async function assertDenied(
     assert.equal(error.plugin, plugin.name);
     assert.equal(error.symbol, symbol);
     assert.equal(error.remoteName, remote.name);
+    if (remote.message instanceof RegExp) {
+      assert.match(error.remoteMessage, remote.message);
+      return true;
+    }
     assert.equal(error.remoteMessage, remote.message);
     assert.equal(
       error.message,
@@ -116,255 +120,261 @@ export const nodeEnv = (name) => process.env[name];
 export const nodeRun = () => execFileSync("true").toString();
 `;
 
-Deno.test("plugins/reader reads a file of its granted data folder", async () => {
-  await using host = createHost();
-  await using reader = await host.load(READER);
-  const dir = await Deno.realPath(READER);
-  assert.equal(reader.name, "reader");
-  assert.deepEqual(reader.permissions.read, [dir, join(dir, "data")]);
-  assert.deepEqual(reader.permissions.write, []);
-  assert.equal(await reader.call("readData", ["hello.txt"]), "Hello from the reader plugin!\n");
-  assert.equal(
-    await reader.call("readPath", [join(dir, "data", "hello.txt")]),
-    "Hello from the reader plugin!\n",
-  );
-});
+const TIERS = ["worker", "process"] as const;
 
-Deno.test("plugins/reader is denied every file outside its folder", async (t) => {
-  await using host = createHost();
-  await using reader = await host.load(READER);
-  await using outside = await outsideFile("secret of the host\n");
-  const sibling = await Deno.realPath(new URL("../plugins/myplugin/mod.ts", import.meta.url));
-
-  await t.step("a temp file the test wrote", async () => {
-    await assertDenied(reader, "readPath", reader.call("readPath", [outside.path]), {
-      name: "NotCapable",
-      message: requires("read", outside.path),
-    });
-    await assertAlive(reader);
-  });
-
-  await t.step("/etc/hostname", async () => {
-    await assertDenied(reader, "readPath", reader.call("readPath", ["/etc/hostname"]), {
-      name: "NotCapable",
-      message: requires("read", "/etc/hostname"),
-    });
-    await assertAlive(reader);
-  });
-
-  await t.step("another plugin's code, reached with ../ from its data folder", async () => {
-    await assertDenied(
-      reader,
-      "readData",
-      reader.call("readData", ["../../myplugin/mod.ts"]),
-      { name: "NotCapable", message: requires("read", sibling) },
+for (const tier of TIERS) {
+  Deno.test(`plugins/reader reads a file of its granted data folder (${tier} tier)`, async () => {
+    await using host = createHost({ isolation: tier });
+    await using reader = await host.load(READER);
+    const dir = await Deno.realPath(READER);
+    assert.equal(reader.name, "reader");
+    assert.deepEqual(reader.permissions.read, [dir, join(dir, "data")]);
+    assert.deepEqual(reader.permissions.write, []);
+    assert.equal(await reader.call("readData", ["hello.txt"]), "Hello from the reader plugin!\n");
+    assert.equal(
+      await reader.call("readPath", [join(dir, "data", "hello.txt")]),
+      "Hello from the reader plugin!\n",
     );
-    await assertAlive(reader);
   });
 
-  assert.equal(await reader.call("readData", ["hello.txt"]), "Hello from the reader plugin!\n");
-});
+  Deno.test(`plugins/reader is denied every file outside its folder (${tier} tier)`, async (t) => {
+    await using host = createHost({ isolation: tier });
+    await using reader = await host.load(READER);
+    await using outside = await outsideFile("secret of the host\n");
+    const sibling = await Deno.realPath(new URL("../plugins/myplugin/mod.ts", import.meta.url));
 
-Deno.test("a plugin granted nothing is denied every effect", async (t) => {
-  await using temp = await tempPlugin({ name: "nothing" }, NOTHING_CODE);
-  // Outside the plugin folder: its parent holds only the plugin folder and these files.
-  const parent = await Deno.realPath(temp.parent);
-  const secret = join(parent, "secret.txt");
-  await Deno.writeTextFile(secret, "secret of the host\n");
-  const outsideModule = join(parent, "outside.js");
-  await Deno.writeTextFile(
-    outsideModule,
-    "globalThis.sandplugOutsideRan = true;\nexport const value = 42;\n",
-  );
-  const written = join(parent, "written.txt");
-  const library = join(parent, "libnative.so");
-  await using server = loopback("reached the host's server");
-  const port = server.addr.port;
-  await using host = createHost();
-  await using plugin = await host.load(temp.dir);
-  const dir = await Deno.realPath(temp.dir);
-
-  assert.deepEqual(plugin.permissions, {
-    read: [dir],
-    write: [],
-    net: [],
-    env: [],
-    run: [],
-    ffi: [],
-    sys: [],
-    import: [],
-    imports: [],
-  });
-
-  const table: {
-    effect: string;
-    symbol: string;
-    args: unknown[];
-    name: string;
-    message: string;
-  }[] = [
-    {
-      effect: 'Deno.env.get("HOME")',
-      symbol: "getEnv",
-      args: ["HOME"],
-      name: "NotCapable",
-      message: requires("env", "HOME"),
-    },
-    {
-      effect: "fetch to a loopback server",
-      symbol: "fetchText",
-      args: [`http://127.0.0.1:${port}/`],
-      name: "NotCapable",
-      message: requires("net", `127.0.0.1:${port}`),
-    },
-    {
-      effect: "Deno.connect",
-      symbol: "connect",
-      args: [port],
-      name: "NotCapable",
-      message: requires("net", `127.0.0.1:${port}`),
-    },
-    {
-      effect: "Deno.listen",
-      symbol: "listen",
-      args: [],
-      name: "NotCapable",
-      message: requires("net", "127.0.0.1:0"),
-    },
-    {
-      effect: 'new Deno.Command("true").output()',
-      symbol: "run",
-      args: [],
-      name: "NotCapable",
-      message: requires("run", "true"),
-    },
-    {
-      effect: "Deno.writeTextFile outside",
-      symbol: "writeFile",
-      args: [written, "written by the plugin"],
-      name: "NotCapable",
-      message: requires("write", written),
-    },
-    {
-      effect: "Deno.readTextFile outside",
-      symbol: "readFile",
-      args: [secret],
-      name: "NotCapable",
-      message: requires("read", secret),
-    },
-    {
-      effect: "Deno.hostname() (sys)",
-      symbol: "hostname",
-      args: [],
-      name: "NotCapable",
-      message: requires("sys", "hostname"),
-    },
-    {
-      effect: "Deno.dlopen (ffi)",
-      symbol: "dlopen",
-      args: [library],
-      name: "NotCapable",
-      message: requires("ffi", library),
-    },
-    {
-      // Deno 2.9.6 reports a denied dynamic import as a TypeError, not NotCapable.
-      effect: "a computed import() of a file outside",
-      symbol: "importUrl",
-      args: [pathToFileURL(outsideModule).href],
-      name: "TypeError",
-      message: requires("read", outsideModule),
-    },
-    {
-      effect: "node:fs readFileSync outside",
-      symbol: "nodeReadFile",
-      args: [secret],
-      name: "NotCapable",
-      message: requires("read", secret),
-    },
-    {
-      effect: "node:process env",
-      symbol: "nodeEnv",
-      args: ["HOME"],
-      name: "NotCapable",
-      message: requires("env", "HOME"),
-    },
-    {
-      // Deno 2.9.6's node:child_process reads the whole environment before it
-      // asks for run, so the denial names env access, with no variable.
-      effect: "node:child_process execFileSync",
-      symbol: "nodeRun",
-      args: [],
-      name: "NotCapable",
-      message: requires("env"),
-    },
-  ];
-
-  for (const row of table) {
-    await t.step(row.effect, async () => {
-      await assertDenied(plugin, row.symbol, plugin.call(row.symbol, row.args), row);
-      await assertAlive(plugin);
+    await t.step("a temp file the test wrote", async () => {
+      await assertDenied(reader, "readPath", reader.call("readPath", [outside.path]), {
+        name: "NotCapable",
+        message: requires("read", outside.path),
+      });
+      await assertAlive(reader);
     });
-  }
 
-  assert.equal(await exists(written), false, "the denied write must not create the file");
-  assert.equal(await plugin.call("importedOutside"), false, "the denied module must not run");
-  assert.equal(await Deno.readTextFile(secret), "secret of the host\n");
-});
+    await t.step("/etc/hostname", async () => {
+      await assertDenied(reader, "readPath", reader.call("readPath", ["/etc/hostname"]), {
+        name: "NotCapable",
+        message: requires("read", "/etc/hostname"),
+      });
+      await assertAlive(reader);
+    });
 
-Deno.test("a plugin granted one loopback host:port reaches it and no other port", async () => {
-  await using allowed = loopback("allowed server");
-  await using other = loopback("other server");
-  const item = `127.0.0.1:${allowed.addr.port}`;
-  await using temp = await tempPlugin(
-    { name: "netter", permissions: { net: [item] } },
-    `export const ping = () => "pong";
+    await t.step("another plugin's code, reached with ../ from its data folder", async () => {
+      await assertDenied(
+        reader,
+        "readData",
+        reader.call("readData", ["../../myplugin/mod.ts"]),
+        { name: "NotCapable", message: requires("read", sibling) },
+      );
+      await assertAlive(reader);
+    });
+
+    assert.equal(await reader.call("readData", ["hello.txt"]), "Hello from the reader plugin!\n");
+  });
+
+  Deno.test(`a plugin granted nothing is denied every effect (${tier} tier)`, async (t) => {
+    await using temp = await tempPlugin({ name: "nothing" }, NOTHING_CODE);
+    // Outside the plugin folder: its parent holds only the plugin folder and these files.
+    const parent = await Deno.realPath(temp.parent);
+    const secret = join(parent, "secret.txt");
+    await Deno.writeTextFile(secret, "secret of the host\n");
+    const outsideModule = join(parent, "outside.js");
+    await Deno.writeTextFile(
+      outsideModule,
+      "globalThis.sandplugOutsideRan = true;\nexport const value = 42;\n",
+    );
+    const written = join(parent, "written.txt");
+    const library = join(parent, "libnative.so");
+    await using server = loopback("reached the host's server");
+    const port = server.addr.port;
+    await using host = createHost({ isolation: tier });
+    await using plugin = await host.load(temp.dir);
+    const dir = await Deno.realPath(temp.dir);
+
+    assert.deepEqual(plugin.permissions, {
+      read: [dir],
+      write: [],
+      net: [],
+      env: [],
+      run: [],
+      ffi: [],
+      sys: [],
+      import: [],
+      imports: [],
+    });
+
+    const table: {
+      effect: string;
+      symbol: string;
+      args: unknown[];
+      name: string;
+      message: string | RegExp;
+    }[] = [
+      {
+        effect: 'Deno.env.get("HOME")',
+        symbol: "getEnv",
+        args: ["HOME"],
+        name: "NotCapable",
+        message: requires("env", "HOME"),
+      },
+      {
+        effect: "fetch to a loopback server",
+        symbol: "fetchText",
+        args: [`http://127.0.0.1:${port}/`],
+        name: "NotCapable",
+        message: requires("net", `127.0.0.1:${port}`),
+      },
+      {
+        effect: "Deno.connect",
+        symbol: "connect",
+        args: [port],
+        name: "NotCapable",
+        message: requires("net", `127.0.0.1:${port}`),
+      },
+      {
+        effect: "Deno.listen",
+        symbol: "listen",
+        args: [],
+        name: "NotCapable",
+        message: requires("net", "127.0.0.1:0"),
+      },
+      {
+        effect: 'new Deno.Command("true").output()',
+        symbol: "run",
+        args: [],
+        // The process tier clears the child's environment, PATH included, so a bare name is not even found.
+        name: tier === "process" ? "NotFound" : "NotCapable",
+        message: tier === "process"
+          ? /Failed to spawn 'true'|No such file|not found/
+          : requires("run", "true"),
+      },
+      {
+        effect: "Deno.writeTextFile outside",
+        symbol: "writeFile",
+        args: [written, "written by the plugin"],
+        name: "NotCapable",
+        message: requires("write", written),
+      },
+      {
+        effect: "Deno.readTextFile outside",
+        symbol: "readFile",
+        args: [secret],
+        name: "NotCapable",
+        message: requires("read", secret),
+      },
+      {
+        effect: "Deno.hostname() (sys)",
+        symbol: "hostname",
+        args: [],
+        name: "NotCapable",
+        message: requires("sys", "hostname"),
+      },
+      {
+        effect: "Deno.dlopen (ffi)",
+        symbol: "dlopen",
+        args: [library],
+        name: "NotCapable",
+        message: requires("ffi", library),
+      },
+      {
+        // Deno 2.9.6 reports a denied dynamic import as a TypeError, not NotCapable.
+        effect: "a computed import() of a file outside",
+        symbol: "importUrl",
+        args: [pathToFileURL(outsideModule).href],
+        name: "TypeError",
+        message: requires("read", outsideModule),
+      },
+      {
+        effect: "node:fs readFileSync outside",
+        symbol: "nodeReadFile",
+        args: [secret],
+        name: "NotCapable",
+        message: requires("read", secret),
+      },
+      {
+        effect: "node:process env",
+        symbol: "nodeEnv",
+        args: ["HOME"],
+        name: "NotCapable",
+        message: requires("env", "HOME"),
+      },
+      {
+        // Deno 2.9.6's node:child_process reads the whole environment before it
+        // asks for run, so the denial names env access, with no variable.
+        effect: "node:child_process execFileSync",
+        symbol: "nodeRun",
+        args: [],
+        name: "NotCapable",
+        message: requires("env"),
+      },
+    ];
+
+    for (const row of table) {
+      await t.step(row.effect, async () => {
+        await assertDenied(plugin, row.symbol, plugin.call(row.symbol, row.args), row);
+        await assertAlive(plugin);
+      });
+    }
+
+    assert.equal(await exists(written), false, "the denied write must not create the file");
+    assert.equal(await plugin.call("importedOutside"), false, "the denied module must not run");
+    assert.equal(await Deno.readTextFile(secret), "secret of the host\n");
+  });
+
+  Deno.test(`a plugin granted one loopback host:port reaches it and no other port (${tier} tier)`, async () => {
+    await using allowed = loopback("allowed server");
+    await using other = loopback("other server");
+    const item = `127.0.0.1:${allowed.addr.port}`;
+    await using temp = await tempPlugin(
+      { name: "netter", permissions: { net: [item] } },
+      `export const ping = () => "pong";
 export const fetchText = async (url) => await (await fetch(url)).text();
 `,
-  );
-  await using host = createHost({ allow: { net: [item] } });
-  await using plugin = await host.load(temp.dir);
-  assert.deepEqual(plugin.permissions.net, [item]);
-
-  assert.equal(await plugin.call("fetchText", [`http://${item}/`]), "allowed server");
-  const otherItem = `127.0.0.1:${other.addr.port}`;
-  await assertDenied(plugin, "fetchText", plugin.call("fetchText", [`http://${otherItem}/`]), {
-    name: "NotCapable",
-    message: requires("net", otherItem),
-  });
-  await assertAlive(plugin);
-  assert.equal(await plugin.call("fetchText", [`http://${item}/again`]), "allowed server");
-});
-
-Deno.test("a plugin granted one env variable reads it and is denied HOME", async () => {
-  const name = "SANDPLUG_TEST_VAR";
-  Deno.env.set(name, "set by sandbox_test");
-  try {
-    await using temp = await tempPlugin(
-      { name: "envy", permissions: { env: [name] } },
-      `export const ping = () => "pong";
-export const getEnv = (name) => Deno.env.get(name);
-`,
     );
-    await using host = createHost({ allow: { env: [name] } });
+    await using host = createHost({ isolation: tier, allow: { net: [item] } });
     await using plugin = await host.load(temp.dir);
-    assert.deepEqual(plugin.permissions.env, [name]);
+    assert.deepEqual(plugin.permissions.net, [item]);
 
-    assert.equal(await plugin.call("getEnv", [name]), "set by sandbox_test");
-    await assertDenied(plugin, "getEnv", plugin.call("getEnv", ["HOME"]), {
+    assert.equal(await plugin.call("fetchText", [`http://${item}/`]), "allowed server");
+    const otherItem = `127.0.0.1:${other.addr.port}`;
+    await assertDenied(plugin, "fetchText", plugin.call("fetchText", [`http://${otherItem}/`]), {
       name: "NotCapable",
-      message: requires("env", "HOME"),
+      message: requires("net", otherItem),
     });
     await assertAlive(plugin);
-    assert.equal(await plugin.call("getEnv", [name]), "set by sandbox_test");
-  } finally {
-    Deno.env.delete(name);
-  }
-});
+    assert.equal(await plugin.call("fetchText", [`http://${item}/again`]), "allowed server");
+  });
 
-Deno.test("a plugin granted write to ./out writes there and is denied next to it", async () => {
-  await using temp = await tempPlugin(
-    { name: "writer", permissions: { write: ["./out"] } },
-    `export const ping = () => "pong";
+  Deno.test(`a plugin granted one env variable reads it and is denied HOME (${tier} tier)`, async () => {
+    const name = "SANDPLUG_TEST_VAR";
+    Deno.env.set(name, "set by sandbox_test");
+    try {
+      await using temp = await tempPlugin(
+        { name: "envy", permissions: { env: [name] } },
+        `export const ping = () => "pong";
+export const getEnv = (name) => Deno.env.get(name);
+`,
+      );
+      await using host = createHost({ isolation: tier, allow: { env: [name] } });
+      await using plugin = await host.load(temp.dir);
+      assert.deepEqual(plugin.permissions.env, [name]);
+
+      assert.equal(await plugin.call("getEnv", [name]), "set by sandbox_test");
+      await assertDenied(plugin, "getEnv", plugin.call("getEnv", ["HOME"]), {
+        name: "NotCapable",
+        message: requires("env", "HOME"),
+      });
+      await assertAlive(plugin);
+      assert.equal(await plugin.call("getEnv", [name]), "set by sandbox_test");
+    } finally {
+      Deno.env.delete(name);
+    }
+  });
+
+  Deno.test(`a plugin granted write to ./out writes there and is denied next to it (${tier} tier)`, async () => {
+    await using temp = await tempPlugin(
+      { name: "writer", permissions: { write: ["./out"] } },
+      `export const ping = () => "pong";
 export async function writeOut(name, text) {
   await Deno.writeTextFile(new URL("./out/" + name, import.meta.url), text);
 }
@@ -372,24 +382,25 @@ export async function writeBeside(name, text) {
   await Deno.writeTextFile(new URL("./" + name, import.meta.url), text);
 }
 `,
-    { "out/.keep": "" },
-  );
-  const dir = await Deno.realPath(temp.dir);
-  const out = join(dir, "out");
-  await using host = createHost({ allow: { write: [out] } });
-  await using plugin = await host.load(temp.dir);
-  assert.deepEqual(plugin.permissions.write, [out]);
+      { "out/.keep": "" },
+    );
+    const dir = await Deno.realPath(temp.dir);
+    const out = join(dir, "out");
+    await using host = createHost({ isolation: tier, allow: { write: [out] } });
+    await using plugin = await host.load(temp.dir);
+    assert.deepEqual(plugin.permissions.write, [out]);
 
-  await plugin.call("writeOut", ["note.txt", "inside out"]);
-  assert.equal(await Deno.readTextFile(join(out, "note.txt")), "inside out");
+    await plugin.call("writeOut", ["note.txt", "inside out"]);
+    assert.equal(await Deno.readTextFile(join(out, "note.txt")), "inside out");
 
-  const beside = join(dir, "note.txt");
-  await assertDenied(plugin, "writeBeside", plugin.call("writeBeside", ["note.txt", "beside"]), {
-    name: "NotCapable",
-    message: requires("write", beside),
+    const beside = join(dir, "note.txt");
+    await assertDenied(plugin, "writeBeside", plugin.call("writeBeside", ["note.txt", "beside"]), {
+      name: "NotCapable",
+      message: requires("write", beside),
+    });
+    assert.equal(await exists(beside), false, "the denied write must not create the file");
+    await assertAlive(plugin);
+    await plugin.call("writeOut", ["note.txt", "still writable"]);
+    assert.equal(await Deno.readTextFile(join(out, "note.txt")), "still writable");
   });
-  assert.equal(await exists(beside), false, "the denied write must not create the file");
-  await assertAlive(plugin);
-  await plugin.call("writeOut", ["note.txt", "still writable"]);
-  assert.equal(await Deno.readTextFile(join(out, "note.txt")), "still writable");
-});
+}

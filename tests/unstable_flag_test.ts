@@ -5,7 +5,7 @@ import { fromFileUrl } from "../src/isolation/_file_url.ts";
 const ROOT = fromFileUrl(new URL("..", import.meta.url).href);
 const HOST = `
 import { createHost } from "@sandplug/host";
-const host = createHost();
+const host = createHost({ isolation: Deno.args[0] === "process" ? "process" : "worker" });
 try {
   await host.load(${JSON.stringify(join(ROOT, "plugins/myplugin"))});
   console.log("loaded");
@@ -20,6 +20,7 @@ try {
 async function runHost(
   flags: string[],
   config: Record<string, unknown>,
+  tier = "worker",
 ): Promise<{ code: number; out: string }> {
   const dir = await Deno.makeTempDir({ prefix: "sandplug-flag-" });
   try {
@@ -33,7 +34,7 @@ async function runHost(
     await Deno.writeTextFile(join(dir, "deno.json"), JSON.stringify({ imports, ...config }));
     await Deno.writeTextFile(join(dir, "host.ts"), HOST);
     const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--cached-only", ...flags, "host.ts"],
+      args: ["run", "-A", "--cached-only", ...flags, "host.ts", tier],
       cwd: dir,
       stdout: "piped",
       stderr: "piped",
@@ -63,4 +64,9 @@ Deno.test("the worker-options feature is found on the command line or in deno.js
     const { out } = await runHost([], { unstable: ["worker-options"] });
     assert.match(out, /^loaded$/m);
   });
+});
+
+Deno.test("the default process tier needs no unstable flag", async () => {
+  const { out } = await runHost([], {}, "process");
+  assert.match(out, /^loaded$/m);
 });

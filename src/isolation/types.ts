@@ -39,8 +39,12 @@ export interface Isolate {
    * @throws {DOMException} `DataCloneError` when the message cannot be serialised.
    */
   send(message: HostMessage): void;
-  /** Ends the isolate at once. Safe to call more than once. */
-  terminate(): void;
+  /**
+   * Ends the isolate at once. Safe to call more than once. A promise, when
+   * returned, settles once everything the isolate held (a child process, temp
+   * files) is released.
+   */
+  terminate(): void | Promise<void>;
 }
 
 /** An isolation tier: a way to run plugin code apart from the host. */

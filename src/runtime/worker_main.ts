@@ -9,7 +9,7 @@
 import type { HostMessage, PluginMessage } from "../protocol.ts";
 import { type Dispatcher, loadEntry } from "./dispatch.ts";
 import { toWireError } from "./wire_error.ts";
-import { hardenWorker } from "./_harden_worker.ts";
+import { hardenWorker } from "./_harden.ts";
 // Loaded here, under the host's permissions, so that a plugin importing the
 // SDK gets this already-evaluated module instead of needing read access to it.
 import "./sdk.ts";

@@ -8,8 +8,9 @@
  * - `throws`: `attack()` rejects with a PluginCallError whose `remoteName: remoteMessage` matches;
  * - `crash`: `attack()` rejects with PluginCrashedError whose reason matches;
  * - `returns`: `attack()` resolves to this value.
- * `worker` overrides the outcome in the worker tier where Deno 2.9 cannot
- * contain the attack there (documented in SECURITY.md).
+ * `worker` and `process` override the outcome in one tier: where Deno 2.9
+ * cannot contain the attack in a worker (documented in SECURITY.md), or where
+ * the attack only reaches the plugin's own throw-away child process.
  */
 
 /** What must happen to an attack. */
@@ -18,7 +19,9 @@ export type Outcome =
   | { throws: RegExp }
   | { crash: RegExp }
   | { returns: unknown }
-  | { tooLarge: true };
+  | { tooLarge: true }
+  /** Whatever it does stays inside the plugin's own child process: the call settles, the host is untouched. */
+  | { contained: string };
 
 /** One hostile plugin. */
 export interface Attack {
@@ -36,6 +39,8 @@ export interface Attack {
   outcome: Outcome;
   /** What happens instead in the worker tier, where it differs. */
   worker?: Outcome;
+  /** What happens instead in the process tier, where it differs. */
+  process?: Outcome;
 }
 
 const denied = (kind: string) => ({ throws: new RegExp(`^NotCapable: Requires ${kind} access`) });
@@ -179,6 +184,8 @@ export const ATTACKS: Attack[] = [
     group: "run",
     code: `export const attack = () => new Deno.Command("id").output();`,
     outcome: denied("run"),
+    // The child's environment is cleared, PATH too: a bare name is not even found.
+    process: { throws: /^NotFound: Failed to spawn 'id'/ },
   },
   {
     name: "runs a program with node:child_process",
@@ -262,9 +269,9 @@ export const ATTACKS: Attack[] = [
     group: "imports",
     code:
       `export const attack = async () => (await import("data:text/javascript," + "export default 1")).default;`,
-    outcome: { throws: /Requires import access|not allowed|NotCapable/ },
-    // Deno 2.9 loads it in a worker. It gives nothing eval() does not: its own imports are still checked.
-    worker: { returns: 1 },
+    // Deno 2.9 loads it in both tiers. It gives nothing eval() does not: its own imports are still checked
+    // (the next two attacks).
+    outcome: { returns: 1 },
   },
   {
     name: "reads a file through a data: module built at run time",
@@ -287,18 +294,20 @@ export const ATTACKS: Attack[] = [
     code: `export const attack = () => Deno.kill(Deno.pid, "SIGKILL");`,
     outcome: { throws: /^NotCapable: Deno\.kill is not available to plugins/ },
     worker: { throws: /^NotCapable: Deno\.kill is not available to plugins/ },
+    process: { crash: /killed by SIGKILL/ }, // Deno.pid is the child's own
   },
   {
     name: "exits with Deno.exit()",
     group: "host",
     code: `export const attack = () => Deno.exit(3);`,
-    outcome: { crash: /Deno\.exit\(3\)|exit code 3/ },
+    outcome: { crash: /Deno\.exit\(3\)|exited with code 3/ },
   },
   {
     name: "closes its own worker with self.close()",
     group: "host",
     code: `export const attack = () => self.close();`,
     outcome: { crash: /self\.close\(\)|ended/ },
+    process: { contained: "close() ends at most the child" },
   },
   {
     name: "throws outside any call",

@@ -18,12 +18,11 @@ function notCapable(what: string): never {
 }
 
 /**
- * Closes, in a plugin worker, what Deno's permissions leave open, before any
- * plugin code runs: shared storage and channels, nested workers, `Deno.kill`
- * (which needs no permission and whose `Deno.pid` is the host's), and silent
- * exits, which are announced to the host first so it notices at once.
+ * Removes the globals through which plugins could reach each other or the
+ * host outside the host's API. In a process child they would reach only the
+ * child; removing them there too keeps both tiers alike.
  */
-export function hardenWorker(post: (message: PluginMessage) => void): void {
+export function removeSharedGlobals(): void {
   const scope = globalThis as Record<string, unknown>;
   for (const name of SHARED_GLOBALS) {
     try {
@@ -32,6 +31,17 @@ export function hardenWorker(post: (message: PluginMessage) => void): void {
       // A non-configurable global stays; the tests pin which ones are gone.
     }
   }
+}
+
+/**
+ * Closes, in a plugin worker, what Deno's permissions leave open, before any
+ * plugin code runs: shared storage and channels, nested workers, `Deno.kill`
+ * (which needs no permission and whose `Deno.pid` is the host's), and silent
+ * exits, which are announced to the host first so it notices at once.
+ */
+export function hardenWorker(post: (message: PluginMessage) => void): void {
+  removeSharedGlobals();
+  const scope = globalThis as Record<string, unknown>;
   const exit = Deno.exit.bind(Deno);
   Object.defineProperty(Deno, "kill", {
     value: () => notCapable("Deno.kill"),

@@ -1,0 +1,180 @@
+/**
+ * The entry module of a plugin's child process (the process tier). It is
+ * trusted host code: Deno loads this module's static graph without permission
+ * checks, and only after the host's `init` does it import the plugin's entry
+ * module, through a computed specifier, so that the plugin's whole module
+ * graph is checked against the child's own (narrow) flags.
+ *
+ * Messages arrive as frames on stdin and leave as frames on stdout. Before
+ * any plugin code runs, this module keeps the real stdout for itself and
+ * sends the plugin's `console.*` and `Deno.stdout` output to stderr, so that
+ * plugin output cannot corrupt the protocol. When stdin ends (the host closed
+ * it, exited, crashed or was killed), the process exits.
+ *
+ * @module
+ */
+import type { HostMessage, PluginMessage } from "../protocol.ts";
+import { decodeMessage, encodeMessage, FrameDecoder } from "../isolation/_framing.ts";
+import { type Dispatcher, loadEntry } from "./dispatch.ts";
+import { toWireError } from "./wire_error.ts";
+import { removeSharedGlobals } from "./_harden.ts";
+// Loaded here, as part of the trusted static graph, so that a plugin importing
+// the SDK (mapped to this file by the child's import map) gets this
+// already-evaluated module instead of needing read access to it.
+import "./sdk.ts";
+
+type WriteSync = (bytes: Uint8Array) => number;
+
+// Captured before plugin code runs, so that a plugin replacing them breaks only itself.
+const exit: (code?: number) => never = Deno.exit;
+const writeStdout: WriteSync = Deno.stdout.writeSync.bind(Deno.stdout);
+const writeStderr: WriteSync = Deno.stderr.writeSync.bind(Deno.stderr);
+// Plain reads: creating the first web stream costs a child about 3 ms of start-up.
+const readStdin: (buffer: Uint8Array) => Promise<number | null> = Deno.stdin.read.bind(Deno.stdin);
+
+function writeAll(write: WriteSync, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) done += write(bytes.subarray(done));
+}
+
+/** Sends plugin output to stderr: `console.*` and every `Deno.stdout` API; `Deno.stdin` reads nothing. */
+function redirectPluginOutput(): void {
+  const encoder = new TextEncoder();
+  const toStderr = (text: string) => writeAll(writeStderr, encoder.encode(text));
+  // Deno's own Console class, when reachable, prints exactly like the global
+  // console (tables, groups, counters) through whatever function it is given.
+  const deno = Deno as unknown as Record<symbol, { Console?: unknown } | undefined>;
+  const internal = deno[(Deno as unknown as { internal: symbol }).internal];
+  const target = console as unknown as Record<string, unknown>;
+  if (typeof internal?.Console === "function") {
+    const Console = internal.Console as new (print: (text: string) => void) => object;
+    const stderrConsole = new Console(toStderr) as Record<string, unknown>;
+    for (const key of Object.keys(target)) {
+      if (typeof stderrConsole[key] === "function") target[key] = stderrConsole[key];
+    }
+  } else {
+    const error = console.error;
+    for (const key of ["log", "info", "debug", "dir", "dirxml", "table", "timeLog", "timeEnd"]) {
+      target[key] = (...args: unknown[]) => error(...args);
+    }
+  }
+  const stderr = Deno.stderr;
+  const fakeStdout = Object.freeze({
+    write: (bytes: Uint8Array) => stderr.write(bytes),
+    writeSync: (bytes: Uint8Array) => stderr.writeSync(bytes),
+    get writable() {
+      return stderr.writable;
+    },
+    close: () => {},
+    isTerminal: () => false,
+  });
+  const fakeStdin = Object.freeze({
+    read: () => Promise.resolve(null),
+    readSync: () => null,
+    get readable() {
+      return new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+    },
+    close: () => {},
+    isTerminal: () => false,
+    setRaw: () => {},
+  });
+  Object.defineProperty(Deno, "stdout", { value: fakeStdout, configurable: true, writable: true });
+  Object.defineProperty(Deno, "stdin", { value: fakeStdin, configurable: true, writable: true });
+}
+
+function post(message: PluginMessage): void {
+  let frame: Uint8Array;
+  try {
+    frame = encodeMessage(message);
+  } catch (error) {
+    // The value cannot be cloned (a function, a symbol, …): reply with why.
+    if (message.type !== "ok") throw error;
+    const reason = toWireError(error);
+    frame = encodeMessage(
+      {
+        type: "err",
+        id: message.id,
+        error: {
+          name: "DataCloneError",
+          message: `the result cannot be sent to the host: ${reason.message}`,
+        },
+      } satisfies PluginMessage,
+    );
+  }
+  try {
+    writeAll(writeStdout, frame);
+  } catch {
+    exit(0); // the host is gone: nobody is left to answer
+  }
+}
+
+let dispatcher: Dispatcher | undefined;
+let started = false;
+
+async function receive(message: HostMessage): Promise<void> {
+  if (message.type === "init") {
+    if (started) return;
+    started = true;
+    removeSharedGlobals();
+    const loaded = await loadEntry(message.entry, message.maxMessageBytes);
+    dispatcher = loaded.dispatcher;
+    post(loaded.reply);
+    return;
+  }
+  if (dispatcher === undefined) return;
+  post(await dispatcher.handle(message));
+}
+
+function fail(reason: string): never {
+  writeAll(writeStderr, new TextEncoder().encode(`sandplug: ${reason}\n`));
+  exit(70);
+}
+
+/**
+ * Kills this process once its parent (the host) is gone, even while plugin
+ * code keeps the main thread busy and so never sees stdin end: a worker
+ * thread polls the parent pid. Killing one's own process needs no permission.
+ */
+function watchParent(): void {
+  const code = `const parent = ${Deno.ppid};
+    setInterval(() => { if (Deno.ppid !== parent) Deno.kill(Deno.pid, "SIGKILL"); }, 250);`;
+  try {
+    new Worker(`data:text/javascript,${encodeURIComponent(code)}`, {
+      type: "module",
+      name: "sandplug-parent-watch",
+    });
+  } catch (error) {
+    writeAll(writeStderr, new TextEncoder().encode(`sandplug: cannot watch the host: ${error}\n`));
+  }
+}
+
+if (Deno.args.includes("--sandplug-watch-parent")) watchParent();
+redirectPluginOutput();
+
+const decoder = new FrameDecoder({
+  frame(payload) {
+    let message: HostMessage;
+    try {
+      message = decodeMessage(payload) as HostMessage;
+    } catch (error) {
+      fail(`a message from the host cannot be decoded: ${String(error)}`);
+    }
+    receive(message).catch((error) => fail(`cannot answer the host: ${String(error)}`));
+  },
+  text() {
+    // Only the host writes to stdin, and it writes frames only.
+  },
+});
+
+try {
+  for (;;) {
+    const buffer = new Uint8Array(64 * 1024); // fresh each time: the decoder may keep views of it
+    const read = await readStdin(buffer);
+    if (read === null) break;
+    decoder.push(buffer.subarray(0, read));
+  }
+  decoder.end();
+} catch (error) {
+  fail(`the channel from the host broke: ${String(error)}`);
+}
+exit(0);
