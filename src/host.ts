@@ -332,7 +332,14 @@ export class PluginHost extends EventTarget implements Host {
     let handle: PluginHandle | undefined = undefined;
     const { connection, symbols } = await Connection.open(
       tier,
-      { plugin: manifest.name, dir, entry, manifest, grant },
+      {
+        plugin: manifest.name,
+        dir,
+        entry,
+        manifest,
+        grant,
+        maxMessageBytes: this.#maxMessageBytes,
+      },
       {
         timeoutMs,
         signal: options.signal,

@@ -17,13 +17,9 @@ import {
   FrameDecoder,
   FramingError,
 } from "../src/isolation/_framing.ts";
-import {
-  createProcessTier,
-  processArgs,
-  type ProcessIsolate,
-  type ProcessLogLine,
-  processTier,
-} from "../src/isolation/process.ts";
+import { processArgs } from "../src/isolation/_process_args.ts";
+import type { ProcessLogLine } from "../src/isolation/_process_output.ts";
+import { createProcessTier, type ProcessIsolate, processTier } from "../src/isolation/process.ts";
 import type { IsolateSpec, IsolationTier } from "../src/isolation/types.ts";
 import type { HostMessage, LoadErrorMessage, PluginMessage } from "../src/protocol.ts";
 import { PROTOCOL_VERSION } from "../src/protocol_version.ts";
@@ -142,6 +138,7 @@ Deno.test("processArgs() compiles the grant into deno flags and nothing more", a
     entry: "file:///plugins/p/mod.ts",
     grant: { ...none, ...grant },
     manifest: { limits: { memoryMb } } as unknown as IsolateSpec["manifest"],
+    maxMessageBytes: 64 * 1024 * 1024,
   });
 
   await t.step("a plugin granted nothing reads its folder and is denied every other kind", () => {
@@ -345,6 +342,7 @@ async function handshake(dir: string): Promise<PluginMessage | { type: "exited";
       import: [],
       imports: [],
     },
+    maxMessageBytes: 1 << 20,
   };
   const answer = Promise.withResolvers<PluginMessage | { type: "exited"; reason: string }>();
   const isolate = createProcessTier({ log() {} }).start(spec, {

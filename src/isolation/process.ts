@@ -10,27 +10,23 @@
  * @module
  */
 import { PluginLoadError } from "../errors.ts";
-import { PERMISSION_KINDS } from "../permissions.ts";
 import type { HostMessage, PluginMessage } from "../protocol.ts";
 import { decodeMessage, encodeMessage, FrameDecoder, FramingError } from "./_framing.ts";
+import {
+  checkHostPermissions,
+  granted,
+  PROCESS_MAIN,
+  processArgs,
+  processEnv,
+  tempDir,
+} from "./_process_args.ts";
+import { describeExit, LineBuffer, type ProcessLogLine, writeLogLine } from "./_process_output.ts";
 import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "./types.ts";
 
-const PROCESS_MAIN = new URL("../runtime/process_main.ts", import.meta.url);
-const SDK = new URL("../runtime/sdk.ts", import.meta.url);
 const RSS_POLL_MS = 200;
 const STDIO_DRAIN_MS = 500;
 const TAIL_LINES = 100;
-const MAX_LINE_CHARS = 16_384;
-
-/** One line a plugin's process wrote outside the protocol. */
-export interface ProcessLogLine {
-  /** The plugin's name. */
-  plugin: string;
-  /** `"stderr"`, or `"stdout"` for bytes written to stdout outside any frame. */
-  stream: "stdout" | "stderr";
-  /** The line, without its line break. */
-  text: string;
-}
+const MIB = 1024 * 1024;
 
 /** Options of {@linkcode createProcessTier}. */
 export interface ProcessTierOptions {
@@ -48,9 +44,12 @@ export interface ProcessTierOptions {
   killAfterMs?: number;
   /**
    * The largest message accepted from a plugin, in bytes; a plugin announcing
-   * a longer one is killed before the host buffers it.
+   * a longer one is killed before the host buffers it. Given, it applies to
+   * every child; left out, each child's cap is twice its host's
+   * `maxMessageBytes` (a serialised payload can exceed the host's approximate
+   * size measure), and at least 1 MiB.
    *
-   * @default {536870912 (512 MiB)}
+   * @default {2 × the host's maxMessageBytes, at least 1048576 (1 MiB)}
    */
   maxMessageBytes?: number;
   /**
@@ -78,140 +77,10 @@ export interface ProcessIsolate extends Isolate {
   terminate(): Promise<void>;
 }
 
-/** Prints a plugin's log line to the host's stderr as `[<plugin>] <line>`. */
-export function writeLogLine(line: ProcessLogLine): void {
-  try {
-    const bytes = new TextEncoder().encode(`[${line.plugin}] ${line.text}\n`);
-    for (let done = 0; done < bytes.length;) done += Deno.stderr.writeSync(bytes.subarray(done));
-  } catch {
-    // The host's stderr is closed: the line has nowhere to go.
-  }
-}
-
-function granted(descriptor: Deno.PermissionDescriptor): boolean {
-  try {
-    return Deno.permissions.querySync(descriptor).state === "granted";
-  } catch {
-    return false;
-  }
-}
-
-const IMPORT_MAP = `data:application/json,${
-  encodeURIComponent(JSON.stringify({ imports: { "@sandplug/host/plugin": SDK.href } }))
-}`;
-
-/**
- * The `deno` arguments of a plugin's child: flags compiled from the grant and
- * nothing more, then the trusted entry module.
- *
- * @throws {PluginLoadError} When a grant item holds a comma, which a flag cannot express, or
- * the grant declares package imports, which the child cannot resolve.
- */
-export function processArgs(spec: IsolateSpec, options: { watchParent?: boolean } = {}): string[] {
-  const packages = spec.grant.imports ?? [];
-  if (packages.length > 0) {
-    throw new PluginLoadError(
-      spec.plugin,
-      `it imports packages (${packages.join(", ")}), which the process tier cannot provide yet: ` +
-        "its child runs with --no-npm and an import map that holds only the plugin SDK; use the worker tier",
-    );
-  }
-  // --no-code-cache: a throw-away DENO_DIR would never reuse the cache, only write it.
-  const args = ["run", "--no-config", "--no-lock", "--no-npm", "--no-prompt", "--no-code-cache"];
-  // A fresh DENO_DIR caches nothing, so --cached-only would refuse every granted remote import.
-  if (spec.grant.import.length === 0) args.push("--no-remote", "--cached-only");
-  for (const kind of PERMISSION_KINDS) {
-    const items = spec.grant[kind];
-    const comma = items.find((item) => item.includes(","));
-    if (comma !== undefined) {
-      throw new PluginLoadError(
-        spec.plugin,
-        `its ${kind} grant ${
-          JSON.stringify(comma)
-        } holds a comma, which a --allow-${kind} flag cannot express; ` +
-          "rename the path or use the worker tier",
-      );
-    }
-    args.push(items.length > 0 ? `--allow-${kind}=${items.join(",")}` : `--deny-${kind}`);
-  }
-  const memoryMb = spec.manifest.limits.memoryMb;
-  if (memoryMb !== undefined) args.push(`--v8-flags=--max-old-space-size=${memoryMb}`);
-  args.push(`--import-map=${IMPORT_MAP}`, PROCESS_MAIN.href);
-  if (options.watchParent) args.push("--sandplug-watch-parent");
-  return args;
-}
-
-/**
- * The child's whole environment: the granted variables the host may read
- * (`NAME*` copies every variable with that prefix), its own DENO_DIR, and
- * NO_COLOR. A variable the host may not read is left out, never an error.
- */
-export function processEnv(grant: readonly string[], denoDir: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const item of grant) {
-    if (item.endsWith("*")) {
-      if (!granted({ name: "env" })) continue;
-      const prefix = item.slice(0, -1);
-      for (const [name, value] of Object.entries(Deno.env.toObject())) {
-        if (name.startsWith(prefix)) env[name] = value;
-      }
-    } else if (granted({ name: "env", variable: item })) {
-      const value = Deno.env.get(item);
-      if (value !== undefined) env[item] = value;
-    }
-  }
-  return { ...env, DENO_DIR: denoDir, NO_COLOR: "1" };
-}
-
-/** Splits a byte stream into lines. */
-class LineBuffer {
-  readonly #decoder = new TextDecoder();
-  readonly #onLine: (line: string) => void;
-  #pending = "";
-
-  constructor(onLine: (line: string) => void) {
-    this.#onLine = onLine;
-  }
-
-  push(bytes: Uint8Array): void {
-    this.#split(this.#pending + this.#decoder.decode(bytes, { stream: true }));
-  }
-
-  end(): void {
-    this.#split(this.#pending + this.#decoder.decode());
-    if (this.#pending !== "") this.#onLine(this.#pending);
-    this.#pending = "";
-  }
-
-  #split(text: string): void {
-    const lines = text.split("\n");
-    let rest = lines.pop() ?? "";
-    for (const line of lines) this.#onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
-    while (rest.length > MAX_LINE_CHARS) {
-      this.#onLine(rest.slice(0, MAX_LINE_CHARS));
-      rest = rest.slice(MAX_LINE_CHARS);
-    }
-    this.#pending = rest;
-  }
-}
-
-// deno-lint-ignore no-control-regex
-const ANSI = /\x1b\[[0-9;]*m/g;
-
-/** The most telling of the child's last stderr lines: Deno's `error:` line or V8's fatal line, else the last one. */
-function lastWords(lines: readonly string[]): string | undefined {
-  const clean = lines.map((line) => line.replace(ANSI, "").replace(/^#\s*/, "").trim())
-    .filter((line) => line !== "");
-  return clean.findLast((line) => /^error: |^Fatal |panicked/.test(line)) ?? clean.at(-1);
-}
-
-function describeExit(status: Deno.CommandStatus, tail: readonly string[]): string {
-  const how = status.signal === null
-    ? `its process exited with code ${status.code}`
-    : `its process was killed by ${status.signal} (exit code ${status.code})`;
-  const words = lastWords(tail);
-  return words === undefined ? how : `${how}; last output: ${words}`;
-}
+/** The tier's options with defaults filled in; the frame cap is settled per child. */
+type TierOptions = Omit<Required<ProcessTierOptions>, "maxMessageBytes"> & {
+  maxMessageBytes: number | undefined;
+};
 
 // Children still running, and DENO_DIRs not yet removed. If the host ends
 // (Deno.exit(), or its event loop ran out) before they are cleaned up, the
@@ -459,39 +328,15 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The temp folder Deno.makeTempDir uses, when the host may know it without a prompt (Unix only). */
-function tempDir(): string | undefined {
-  if (Deno.build.os === "windows") return undefined;
-  const fromEnv = granted({ name: "env", variable: "TMPDIR" }) ? Deno.env.get("TMPDIR") : undefined;
-  return fromEnv || "/tmp";
-}
-
-/**
- * Refuses, before anything is tried, to start a child the host lacks the
- * permissions for: trying would make Deno prompt on the host's terminal.
- */
-function checkHostPermissions(plugin: string): void {
-  const deno = Deno.execPath();
-  const missing: string[] = [];
-  if (!granted({ name: "run", command: deno })) missing.push(`--allow-run=${deno}`);
-  const tmp = tempDir();
-  if (tmp !== undefined && !granted({ name: "write", path: tmp })) {
-    missing.push(`--allow-write=${tmp}`);
-  }
-  if (missing.length > 0) {
-    throw new PluginLoadError(
-      plugin,
-      `the host may not start its process: run the host with ${missing.join(" ")} ` +
-        '(the plugin gets none of it), or use isolation: "worker"',
-    );
-  }
-}
-
 function startProcess(
   spec: IsolateSpec,
   events: IsolateEvents,
-  options: Required<ProcessTierOptions>,
+  tierOptions: TierOptions,
 ): ProcessIsolate {
+  const options: Required<ProcessTierOptions> = {
+    ...tierOptions,
+    maxMessageBytes: tierOptions.maxMessageBytes ?? Math.max(spec.maxMessageBytes * 2, MIB),
+  };
   if (PROCESS_MAIN.protocol !== "file:") {
     throw new PluginLoadError(
       spec.plugin,
@@ -549,15 +394,15 @@ function startProcess(
  * @throws {RangeError} When a number is not positive.
  */
 export function createProcessTier(options: ProcessTierOptions = {}): IsolationTier {
-  const resolved: Required<ProcessTierOptions> = {
+  const resolved: TierOptions = {
     log: options.log ?? writeLogLine,
     killAfterMs: options.killAfterMs ?? 200,
-    maxMessageBytes: options.maxMessageBytes ?? 512 * 1024 * 1024,
+    maxMessageBytes: options.maxMessageBytes,
     watchParent: options.watchParent ?? true,
   };
   for (const key of ["killAfterMs", "maxMessageBytes"] as const) {
-    const value = resolved[key];
-    if (!Number.isFinite(value) || value <= 0) {
+    const value = options[key];
+    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
       throw new RangeError(
         `Cannot create process tier: ${key} must be a positive number; current value is ${value}`,
       );

@@ -21,6 +21,8 @@ export interface IsolateSpec {
   readonly manifest: Manifest;
   /** The effective grant the isolate must hold, and nothing more. */
   readonly grant: PermissionGrant;
+  /** The host's `maxMessageBytes`: the largest payload, in approximate bytes, one call may carry. */
+  readonly maxMessageBytes: number;
 }
 
 /** How a tier reports what happens in the isolate. */
