@@ -47,7 +47,19 @@
  * @module
  */
 export { createHost } from "./src/host.ts";
-export type { Host, HostEventDetail, HostOptions, IsolationName, LoadOptions } from "./src/host.ts";
+export type {
+  Host,
+  HostEventDetail,
+  HostOptions,
+  IsolationName,
+  LoadOptions,
+  LogLevel,
+  PluginLogEntry,
+  PluginModule,
+  RegisterOptions,
+  RestartPolicy,
+} from "./src/host_types.ts";
+export type { RestartOptions } from "./src/_supervisor.ts";
 export type { Plugin } from "./src/plugin.ts";
 export type {
   CallOptions,

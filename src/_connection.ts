@@ -14,6 +14,7 @@ import type {
   CallMessage,
   GetMessage,
   LoadErrorMessage,
+  LogLevel,
   PluginMessage,
   ReadyMessage,
   SetMessage,
@@ -36,10 +37,30 @@ export interface Bounds {
 export interface OpenOptions extends Bounds {
   maxMessageBytes: number;
   onCrash(error: PluginCrashedError): void;
+  /** A line plugin code logged. */
+  onLog?(level: LogLevel, text: string): void;
+  /** Plugin code was refused a permission (seen in an error it let through). */
+  onDenied?(denial: Denial): void;
 }
+
+/** A permission plugin code tried and was refused. */
+export interface Denial {
+  /** The permission kind, e.g. `"net"`. */
+  kind: string;
+  /** The item, e.g. `"example.com:443"`, when Deno named one. */
+  value: string | undefined;
+  /** The symbol whose call was refused it. */
+  symbol: string;
+}
+
+/** How long a plugin may take to answer a ping after a deadline passed before it counts as stuck. */
+const STUCK_GRACE_MS = 500;
+
+const DENIAL = /Requires (\w+) access(?: to "([^"]*)")?/;
 
 interface Pending {
   symbol: string;
+  timeoutMs: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   /** Checks the reply's value, then resolves or rejects. */
@@ -84,6 +105,8 @@ export class Connection {
   #onHandshake: ((message: ReadyMessage | LoadErrorMessage) => void) | undefined;
   #onHandshakeCrash: ((reason: string) => void) | undefined;
   #onCrash: (error: PluginCrashedError) => void;
+  readonly #options: OpenOptions;
+  #ping: { id: number; answered(): void } | undefined;
 
   private constructor(
     plugin: string,
@@ -92,10 +115,12 @@ export class Connection {
   ) {
     this.#plugin = plugin;
     this.#onCrash = options.onCrash;
+    this.#options = options;
     this.#maxMessageBytes = options.maxMessageBytes;
     this.#isolate = start({
       message: (message) => this.#receive(message),
       exit: (reason) => this.#crash(reason),
+      log: (level, text) => this.#options.onLog?.(level, text),
     });
   }
 
@@ -234,10 +259,13 @@ export class Connection {
     const timer = setTimeout(() => {
       this.#pending.delete(id);
       reject(new PluginTimeoutError(this.#plugin, request.symbol, bounds.timeoutMs));
+      this.#cancel(id);
+      this.#checkStuck(request.symbol, bounds.timeoutMs);
     }, bounds.timeoutMs);
     const onAbort = () => {
       this.#pending.delete(id);
       reject(bounds.signal?.reason);
+      this.#cancel(id);
     };
     bounds.signal?.addEventListener("abort", onAbort, { once: true });
     const cleanup = () => {
@@ -246,6 +274,7 @@ export class Connection {
     };
     const pending: Pending = {
       symbol: request.symbol,
+      timeoutMs: bounds.timeoutMs,
       resolve: (value) => {
         cleanup();
         resolve(value);
@@ -287,6 +316,14 @@ export class Connection {
       );
       return;
     }
+    if (message.type === "log") {
+      if (typeof message.text === "string") this.#options.onLog?.(message.level, message.text);
+      return;
+    }
+    if (message.type === "pong") {
+      if (message.id === this.#ping?.id) this.#ping.answered();
+      return;
+    }
     if (this.#onHandshake !== undefined) {
       if (message.type === "ready" || message.type === "load-error") this.#onHandshake(message);
       return;
@@ -302,6 +339,10 @@ export class Connection {
     const remote = isWireError(message.error)
       ? message.error
       : { name: "Error", message: String(message.error) };
+    const denial = remote.message.match(DENIAL);
+    if (denial !== null) {
+      this.#options.onDenied?.({ kind: denial[1], value: denial[2], symbol: pending.symbol });
+    }
     pending.reject(
       remote.name === "PayloadTooLargeError" && typeof remote.size === "number"
         ? new PayloadTooLargeError(
@@ -350,6 +391,7 @@ export class Connection {
   }
 
   #crash(reason: string): void {
+    this.#ping?.answered();
     if (this.#failure !== undefined) return;
     const error = new PluginCrashedError(this.#plugin, reason);
     this.#failAll(error);
@@ -357,8 +399,56 @@ export class Connection {
     else this.#onCrash(error);
   }
 
+  /** Tells plugin code the host gave up on a call, so that its signal aborts. */
+  #cancel(id: number): void {
+    if (this.#failure !== undefined) return;
+    try {
+      this.#isolate.send({ type: "cancel", id });
+    } catch {
+      // A failed send means the isolate is going away; the call is settled already.
+    }
+  }
+
+  /**
+   * After a deadline passed, tells a slow plugin from a stuck one: a plugin
+   * whose event loop does not answer a ping within the grace period is not
+   * yielding, so its isolate is ended and its pending calls time out too.
+   */
+  #checkStuck(symbol: string, timeoutMs: number): void {
+    if (this.#failure !== undefined || this.#ping !== undefined) return;
+    const id = this.#nextId++;
+    const timer = setTimeout(() => {
+      this.#ping = undefined;
+      if (this.#failure !== undefined) return;
+      const reason =
+        `it did not yield within ${STUCK_GRACE_MS} ms after "${symbol}" passed its ${timeoutMs} ms deadline`;
+      const crash = new PluginCrashedError(this.#plugin, reason);
+      this.#failure = crash;
+      const pending = [...this.#pending.values()];
+      this.#pending.clear();
+      for (const entry of pending) {
+        entry.reject(new PluginTimeoutError(this.#plugin, entry.symbol, entry.timeoutMs));
+      }
+      void this.#isolate.terminate();
+      this.#onCrash(crash);
+    }, STUCK_GRACE_MS);
+    this.#ping = {
+      id,
+      answered: () => {
+        clearTimeout(timer);
+        this.#ping = undefined;
+      },
+    };
+    try {
+      this.#isolate.send({ type: "ping", id });
+    } catch {
+      this.#ping.answered();
+    }
+  }
+
   /** Rejects every pending request with `PluginClosedError` and ends the isolate. Idempotent. */
   async close(): Promise<void> {
+    this.#ping?.answered();
     if (this.#failure === undefined) {
       this.#failAll(new PluginClosedError(this.#plugin, "the pending call"));
     }

@@ -1,171 +1,53 @@
 /**
  * The host: it holds the permission policy, loads plugins into an isolation
- * tier, and reports what happens to them as events.
+ * tier, keeps them alive as their restart policy says, and reports what
+ * happens to them as events.
  *
  * @module
  */
-import { basename, dirname, join, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { fromFileUrl } from "./isolation/_file_url.ts";
 import type { Contract, SymbolsOf } from "./contract.ts";
-import { ManifestError, type PluginCrashedError, PluginError } from "./errors.ts";
-import { workerTier } from "./isolation/worker.ts";
+import { PluginError, PluginLoadError } from "./errors.ts";
+import type {
+  Host,
+  HostEventDetail,
+  HostOptions,
+  IsolationName,
+  LoadOptions,
+  PluginLogEntry,
+  PluginModule,
+  RegisterOptions,
+} from "./host_types.ts";
+import { inlineTier } from "./isolation/inline.ts";
 import { processTier } from "./isolation/process.ts";
-import type { IsolationTier } from "./isolation/types.ts";
+import type { IsolateSpec, IsolationTier } from "./isolation/types.ts";
+import { workerTier } from "./isolation/worker.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
 import { checkSymbols, negotiateContract } from "./negotiate.ts";
 import {
-  type HostPolicy,
+  type PermissionGrant,
   type ResolvedPolicy,
   resolveGrant,
   resolvePolicy,
 } from "./permissions.ts";
 import { type Plugin, PluginHandle } from "./plugin.ts";
-import { Connection } from "./_connection.ts";
-import { DEFAULT_MAX_MESSAGE_BYTES } from "./_payload.ts";
+import type { LogLevel } from "./protocol.ts";
+import { Connection, type OpenOptions } from "./_connection.ts";
 import { checkNoEscapingLinks } from "./_folder_check.ts";
+import { findPlugin } from "./_locate.ts";
 import { checkModuleGraph } from "./_module_graph.ts";
-
-/**
- * The isolation tiers a host can run plugins in, from least to most isolated.
- *
- * - `"worker"`: a Web Worker in the host's process, holding exactly the
- *   plugin's grant. Fastest, but on Deno 2.9 it cannot contain a plugin that
- *   kills the host through a nested `node:worker_threads` worker or
- *   `node:process` (no permission guards `kill`, and a worker's pid is the
- *   host's), a busy loop that `terminate()` cannot stop (denoland/deno#35657),
- *   or heap exhaustion, which aborts the host (denoland/deno#35766). Choose it
- *   for plugins you trust; see SECURITY.md.
- * - `"process"`: a `deno run` child per plugin, with flags compiled from its
- *   grant, a heap cap and its own `DENO_DIR`: a hostile plugin harms only its
- *   own process.
- */
-export type IsolationName = "worker" | "process";
-
-const ISOLATION_RANK: Record<IsolationName, number> = { worker: 0, process: 1 };
-
-/** Options of {@linkcode createHost}. */
-export interface HostOptions {
-  /**
-   * What plugins may be granted. Each plugin gets what its manifest asks for
-   * if this policy allows all of it, and is refused otherwise. Paths resolve
-   * against the host's working directory.
-   *
-   * @default {{} (plugins may read only their own folder)}
-   */
-  allow?: HostPolicy;
-  /**
-   * The tier plugins run in (see {@linkcode IsolationName}). The default,
-   * `"process"`, contains every attack of SECURITY.md; `"worker"` is faster
-   * and is a deliberate choice for trusted plugins. A plugin's manifest may
-   * ask for more isolation (`"isolation": "process"`), never less.
-   *
-   * @default {"process"}
-   */
-  isolation?: IsolationName;
-  /**
-   * Deadline of each call in milliseconds, unless the manifest's
-   * `limits.callTimeoutMs` or the call's own `timeoutMs` says otherwise.
-   *
-   * @default {30000}
-   */
-  callTimeoutMs?: number;
-  /**
-   * Deadline for loading a plugin, in milliseconds, unless the manifest's
-   * `limits.loadTimeoutMs` says otherwise.
-   *
-   * @default {10000}
-   */
-  loadTimeoutMs?: number;
-  /**
-   * The largest payload, in approximate bytes, that one call's arguments or
-   * result may take. A larger one fails with `PayloadTooLargeError` before it
-   * is sent, so that neither side stalls or balloons on it.
-   *
-   * @default {67108864 (64 MiB)}
-   */
-  maxMessageBytes?: number;
-  /**
-   * Whether values crossing the boundary are checked against the contract.
-   * Load-time symbol checks happen either way.
-   *
-   * @default {true}
-   */
-  validate?: boolean;
-}
-
-/** Options of {@linkcode Host.load}. */
-export interface LoadOptions<
-  C extends Contract | readonly Contract[] = Contract | readonly Contract[],
-> {
-  /**
-   * The contract the plugin must implement, or several versions of it: the
-   * highest one the plugin implements is used and reported on `plugin.contract`.
-   */
-  contract?: C;
-  /** Cancels the load. */
-  signal?: AbortSignal;
-  /**
-   * The tier for this plugin, overriding the host's `isolation`. The
-   * manifest's `isolation` still wins when it asks for more.
-   *
-   * @default {the host's isolation}
-   */
-  isolation?: IsolationName;
-  /**
-   * Deadline of the load in milliseconds.
-   *
-   * @default {the manifest's limits.loadTimeoutMs, else the host's loadTimeoutMs}
-   */
-  timeoutMs?: number;
-}
-
-/** The `detail` of every host event. */
-export interface HostEventDetail {
-  /** The plugin's name. */
-  plugin: string;
-  /** For `"crash"`: why the plugin ended. */
-  error?: PluginError;
-}
-
-/**
- * A plugin host. It is an `EventTarget` that dispatches `CustomEvent`s whose
- * `detail` is a {@linkcode HostEventDetail}: `"load"`, `"close"` and
- * `"crash"`.
- */
-export interface Host extends EventTarget, AsyncDisposable {
-  /** The policy, with paths made absolute. */
-  readonly policy: ResolvedPolicy;
-  /** The plugins loaded and not yet closed. */
-  readonly plugins: readonly Plugin[];
-  /** Whether the host was closed. */
-  readonly closed: boolean;
-
-  /**
-   * Loads a plugin, like Go's `plugin.Open`.
-   *
-   * @param path The plugin's folder, or the path of its `plugin.json`.
-   * @param options A contract to check and type it against, a deadline, a signal.
-   * @returns The loaded plugin.
-   * @throws {ManifestError} When plugin.json is missing or invalid.
-   * @throws {PermissionDeniedError} When it asks for more than the policy allows.
-   * @throws {IncompatiblePluginError} When it does not fit the contract or protocol.
-   * @throws {PluginLoadError} When its code fails to load.
-   * @throws {UnstableFlagError} When the host runs without `--unstable-worker-options`.
-   */
-  load<C extends Contract | readonly Contract[] = never>(
-    path: string | URL,
-    options?: LoadOptions<C>,
-  ): Promise<Plugin<SymbolsOf<C>>>;
-
-  /** Closes every plugin and refuses further loads. Idempotent. */
-  close(): Promise<void>;
-}
+import { DEFAULT_MAX_MESSAGE_BYTES } from "./_payload.ts";
+import { type ResolvedRestart, resolveRestart, Supervisor } from "./_supervisor.ts";
+import { fromFileUrl } from "./isolation/_file_url.ts";
 
 const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
 
-const TIERS: Record<IsolationName, IsolationTier> = { worker: workerTier, process: processTier };
+const TIERS: Record<IsolationName, IsolationTier> = {
+  inline: inlineTier,
+  worker: workerTier,
+  process: processTier,
+};
+const ISOLATION_RANK: Record<string, number> = { inline: 0, worker: 1, process: 2 };
 
 function positive(
   name: string,
@@ -182,56 +64,26 @@ function positive(
   return value;
 }
 
-async function locate(path: string | URL): Promise<{ file: string; dir: string; shown: string }> {
-  if (typeof path !== "string" && !(path instanceof URL)) {
-    throw new TypeError(
-      `Cannot load plugin: path must be a string or URL; current value is ${String(path)}`,
+function writeToStderr(entry: PluginLogEntry): void {
+  console.error(`[${entry.plugin}] ${entry.message}`);
+}
+
+/** The kinds in a grant beyond reading the plugin's own folder: what only a sandbox can enforce. */
+function grantedBeyondOwnFolder(grant: PermissionGrant): string[] {
+  return Object.entries(grant)
+    .filter(([kind, items]) => items.length > (kind === "read" ? 1 : 0))
+    .map(([kind, items]) =>
+      `${kind === "imports" ? "imports" : `permissions.${kind}`} ${JSON.stringify(items)}`
     );
-  }
-  if (path === "") {
-    throw new TypeError("Cannot load plugin: path is empty; pass the plugin's folder");
-  }
-  const absolute = path instanceof URL ? fromFileUrl(path.href) : resolve(path);
-  let file = absolute;
-  try {
-    if ((await Deno.stat(absolute)).isDirectory) file = join(absolute, "plugin.json");
-  } catch (cause) {
-    if (!(cause instanceof Deno.errors.NotFound)) throw cause;
-    const shown = relative(Deno.cwd(), absolute) || ".";
-    throw new ManifestError(shown, [{
-      path: "",
-      message: "does not exist; pass the plugin's folder or its plugin.json",
-    }], { cause });
-  }
-  return { file, dir: dirname(file), shown: relative(Deno.cwd(), file) || basename(file) };
 }
 
-async function readManifest(file: string, shown: string): Promise<Manifest> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (cause) {
-    const reason = cause instanceof Deno.errors.NotFound
-      ? "does not exist; every plugin folder needs a plugin.json"
-      : `cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`;
-    throw new ManifestError(shown, [{ path: "", message: reason }], { cause });
-  }
-  return parseManifest(text, { file: shown });
-}
-
-async function entryUrl(manifest: Manifest, dir: string, shown: string): Promise<string> {
-  const entry = resolve(dir, manifest.entry);
-  try {
-    if (!(await Deno.stat(entry)).isFile) throw new Deno.errors.NotFound();
-  } catch (cause) {
-    throw new ManifestError(shown, [{
-      path: "entry",
-      message: `${
-        JSON.stringify(manifest.entry)
-      } is not a file in ${dir}; point entry at the plugin's module`,
-    }], { plugin: manifest.name, cause });
-  }
-  return pathToFileURL(entry).href;
+/** Everything needed to start one plugin, whether from disk or compiled in. */
+interface Prepared {
+  manifest: Manifest;
+  dir: string;
+  entry: string;
+  grant: PermissionGrant;
+  module?: PluginModule;
 }
 
 /** The implementation of {@linkcode Host}; tests may give it other tiers. */
@@ -243,6 +95,10 @@ export class PluginHost extends EventTarget implements Host {
   readonly #loadTimeoutMs: number;
   readonly #validate: boolean;
   readonly #maxMessageBytes: number;
+  readonly #restart: ResolvedRestart;
+  readonly #log: (entry: PluginLogEntry) => void;
+  readonly #allowInline: boolean;
+  readonly #registry = new Map<string, { module: PluginModule; manifest: Manifest }>();
   readonly #plugins = new Set<PluginHandle>();
   #closing: Promise<void> | undefined;
 
@@ -265,13 +121,22 @@ export class PluginHost extends EventTarget implements Host {
     }
     this.#callTimeoutMs = positive("callTimeoutMs", options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS);
     this.#loadTimeoutMs = positive("loadTimeoutMs", options.loadTimeoutMs, DEFAULT_LOAD_TIMEOUT_MS);
-    this.#validate = options.validate ?? true;
     this.#maxMessageBytes = positive(
       "maxMessageBytes",
       options.maxMessageBytes,
       DEFAULT_MAX_MESSAGE_BYTES,
       "bytes",
     );
+    this.#validate = options.validate ?? true;
+    this.#restart = resolveRestart(options.restart, "create host");
+    if (options.log !== undefined && typeof options.log !== "function") {
+      throw new TypeError(
+        `Cannot create host: log must be a function; current value is ${String(options.log)}`,
+      );
+    }
+    this.#log = options.log ?? writeToStderr;
+    this.#allowInline = options.allowInline ?? true;
+    for (const [name, module] of Object.entries(options.plugins ?? {})) this.register(name, module);
   }
 
   get plugins(): readonly Plugin[] {
@@ -282,8 +147,41 @@ export class PluginHost extends EventTarget implements Host {
     return this.#closing !== undefined;
   }
 
-  /** The tier asked for, raised to the manifest's `isolation` when it asks for more. */
-  #tierFor(manifest: Manifest, requested: string = this.#isolation): IsolationTier {
+  #emit(type: string, detail: HostEventDetail): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  #logLine(plugin: string, level: LogLevel, message: string): void {
+    this.#emit("log", { plugin, level, message });
+    this.#log({ plugin, level, message });
+  }
+
+  register(name: string, module: PluginModule, options: RegisterOptions = {}): void {
+    if (typeof module !== "object" || module === null) {
+      throw new TypeError(
+        `Cannot register plugin "${name}": pass its module's exports, e.g. import * as ${name} from "./${name}.ts"`,
+      );
+    }
+    if (this.#registry.has(name)) {
+      throw new TypeError(
+        `Cannot register plugin "${name}": a plugin of that name is registered already`,
+      );
+    }
+    const manifest = parseManifest(
+      {
+        name,
+        version: options.version ?? "0.0.0",
+        implements: options.implements,
+        description: options.description,
+      },
+      { file: `register("${name}")` },
+    );
+    this.#registry.set(name, { module, manifest });
+  }
+
+  /** The tier asked for, raised to the manifest's `isolation` when it asks for more, then checked. */
+  #tierFor(prepared: Prepared, requested: string = this.#isolation): IsolationTier {
+    const { manifest, grant } = prepared;
     if (!Object.hasOwn(this.#tiers, requested)) {
       throw new RangeError(
         `Cannot load plugin "${manifest.name}": isolation ${
@@ -291,17 +189,55 @@ export class PluginHost extends EventTarget implements Host {
         } is not a tier; use one of: ${Object.keys(this.#tiers).join(", ")}`,
       );
     }
+    const rank = (name: string) => ISOLATION_RANK[name] ?? 0;
     const asked = manifest.isolation;
-    const rank = (name: string) => ISOLATION_RANK[name as IsolationName] ?? 0;
-    const name =
-      asked !== undefined && rank(asked) > rank(requested) && Object.hasOwn(this.#tiers, asked)
-        ? asked
-        : requested;
-    return this.#tiers[name];
+    const name = prepared.module !== undefined
+      ? "inline"
+      : asked !== undefined && rank(asked) > rank(requested) && Object.hasOwn(this.#tiers, asked)
+      ? asked
+      : requested;
+    const tier = this.#tiers[name] ?? inlineTier;
+    if (tier.name === "inline" && !this.#allowInline) {
+      throw new PluginLoadError(
+        manifest.name,
+        'this host forbids the inline tier (allowInline: false); load it with isolation: "process" or "worker"',
+      );
+    }
+    const unenforced = tier.enforces.permissions ? [] : grantedBeyondOwnFolder(grant);
+    if (unenforced.length > 0) {
+      throw new PluginLoadError(
+        manifest.name,
+        `the ${tier.name} tier cannot enforce its grant (${unenforced.join(", ")}); ` +
+          'load it with isolation: "process" (or "worker")',
+      );
+    }
+    if (manifest.limits.memoryMb !== undefined && !tier.enforces.memoryLimit) {
+      throw new PluginLoadError(
+        manifest.name,
+        `the ${tier.name} tier cannot enforce limits.memoryMb (${manifest.limits.memoryMb}); ` +
+          'load it with isolation: "process"',
+      );
+    }
+    return tier;
   }
 
-  #emit(type: string, detail: HostEventDetail): void {
-    this.dispatchEvent(new CustomEvent(type, { detail }));
+  async #prepare(path: string | URL): Promise<Prepared> {
+    const registered = typeof path === "string" ? this.#registry.get(path) : undefined;
+    if (registered !== undefined) {
+      const grant = resolveGrant(registered.manifest, "", this.policy);
+      return {
+        manifest: registered.manifest,
+        dir: "",
+        entry: "",
+        grant: { ...grant, read: [] },
+        module: registered.module,
+      };
+    }
+    const { dir, manifest, entry } = await findPlugin(path);
+    const grant = resolveGrant(manifest, dir, this.policy);
+    await checkNoEscapingLinks(manifest.name, dir);
+    await checkModuleGraph(manifest.name, fromFileUrl(entry), dir, grant);
+    return { manifest, dir, entry, grant };
   }
 
   async load<C extends Contract | readonly Contract[] = never>(
@@ -314,56 +250,61 @@ export class PluginHost extends EventTarget implements Host {
       );
     }
     options.signal?.throwIfAborted();
-    const located = await locate(path);
-    const dir = await Deno.realPath(located.dir);
-    const manifest = await readManifest(located.file, located.shown);
-    const entry = await entryUrl(manifest, dir, located.shown);
+    const prepared = await this.#prepare(path);
+    const { manifest } = prepared;
     const contracts = options.contract === undefined
       ? []
       : Array.isArray(options.contract)
       ? options.contract as readonly Contract[]
       : [options.contract as Contract];
     const contract = contracts.length > 0 ? negotiateContract(manifest, contracts) : undefined;
-    const grant = resolveGrant(manifest, dir, this.policy);
-    await checkNoEscapingLinks(manifest.name, dir);
-    await checkModuleGraph(manifest.name, fromFileUrl(entry), dir, grant);
-    const tier = this.#tierFor(manifest, options.isolation);
-    const timeoutMs = options.timeoutMs ?? manifest.limits.loadTimeoutMs ?? this.#loadTimeoutMs;
-    let handle: PluginHandle | undefined = undefined;
-    const { connection, symbols } = await Connection.open(
-      tier,
-      {
-        plugin: manifest.name,
-        dir,
-        entry,
-        manifest,
-        grant,
-        maxMessageBytes: this.#maxMessageBytes,
-      },
-      {
-        timeoutMs,
-        signal: options.signal,
-        maxMessageBytes: this.#maxMessageBytes,
-        onCrash: (error: PluginCrashedError) => {
-          if (handle !== undefined) this.#plugins.delete(handle);
-          this.#emit("crash", { plugin: manifest.name, error });
-        },
-      },
-    );
+    const tier = this.#tierFor(prepared, options.isolation);
+    const restart = options.restart === undefined
+      ? this.#restart
+      : resolveRestart(options.restart, "load plugin");
+    const spec: IsolateSpec = {
+      plugin: manifest.name,
+      ...prepared,
+      maxMessageBytes: this.#maxMessageBytes,
+    };
+    let supervisor: Supervisor | undefined;
+    const openOptions: OpenOptions = {
+      timeoutMs: options.timeoutMs ?? manifest.limits.loadTimeoutMs ?? this.#loadTimeoutMs,
+      maxMessageBytes: this.#maxMessageBytes,
+      onCrash: (error) => supervisor?.crashed(error),
+      onLog: (level, text) => this.#logLine(manifest.name, level, text),
+      onDenied: ({ kind, value, symbol }) =>
+        this.#emit("denied", { plugin: manifest.name, kind, value, symbol }),
+    };
+    const { connection, symbols } = await Connection.open(tier, spec, {
+      ...openOptions,
+      signal: options.signal,
+    });
     try {
       if (contract !== undefined) checkSymbols(manifest.name, contract, symbols);
     } catch (error) {
       await connection.close();
       throw error;
     }
+    let handle: PluginHandle | undefined = undefined;
+    supervisor = new Supervisor(manifest.name, connection, restart, async () => {
+      const reopened = await Connection.open(tier, spec, openOptions);
+      return reopened.connection;
+    }, {
+      crash: (error) => this.#emit("crash", { plugin: manifest.name, error }),
+      restart: (attempt) => this.#emit("restart", { plugin: manifest.name, attempt }),
+      gone: () => {
+        if (handle !== undefined) this.#plugins.delete(handle);
+      },
+    });
     handle = new PluginHandle({
       manifest,
-      dir,
-      grant,
+      dir: prepared.dir,
+      grant: prepared.grant,
       isolation: tier.name,
       contract,
       symbols,
-      connection,
+      supervisor,
       callTimeoutMs: this.#callTimeoutMs,
       validate: this.#validate,
       onClose: (plugin) => {
@@ -394,10 +335,10 @@ export class PluginHost extends EventTarget implements Host {
 /**
  * Creates a plugin host.
  *
- * @param options The permission policy, isolation tier, deadlines and validation.
+ * @param options The permission policy, isolation tier, deadlines, restart policy, log sink, compiled-in plugins.
  * @returns A host, ready to `load()` plugins.
- * @throws {TypeError} When the policy is malformed.
- * @throws {RangeError} When a deadline is not a positive number.
+ * @throws {TypeError} When the policy or another option is malformed.
+ * @throws {RangeError} When a deadline or limit is not a positive number.
  *
  * @example Load a plugin and call it, as Go's plugin.Open / Lookup
  * ```ts
@@ -410,6 +351,18 @@ export class PluginHost extends EventTarget implements Host {
  * await input.set(7);
  * const describe = plugin.lookup<() => string>("Describe");
  * assert.equal(await describe(), "My custom code prints PluginInputNumber: 7");
+ * ```
+ *
+ * @example A plugin compiled into the host, Kubernetes style
+ * ```ts
+ * import { createHost } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const qos = { less: (a: number, b: number) => a > b };
+ * await using host = createHost({ plugins: { qos } });
+ * const plugin = await host.load("qos");
+ * assert.equal(plugin.isolation, "inline");
+ * assert.equal(await plugin.call("less", [2, 1]), true);
  * ```
  */
 export function createHost(options: HostOptions = {}): Host {

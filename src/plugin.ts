@@ -15,7 +15,8 @@ import type { Manifest } from "./manifest.ts";
 import type { PermissionGrant } from "./permissions.ts";
 import type { SymbolInfo } from "./protocol.ts";
 import type { CallOptions, LookupOptions, Remote, RemoteFunction, Variable } from "./types.ts";
-import type { Bounds, Connection, Request } from "./_connection.ts";
+import type { Bounds, Request } from "./_connection.ts";
+import type { Supervisor } from "./_supervisor.ts";
 import { validate } from "./_validate.ts";
 
 /**
@@ -39,8 +40,10 @@ export interface Plugin<S extends ContractSymbols = Record<never, never>> extend
   readonly contract: Contract | undefined;
   /** Every export of the plugin with its kind, sorted by name. */
   readonly symbols: readonly SymbolInfo[];
-  /** Whether the plugin was closed or crashed. */
+  /** Whether the plugin was closed, or crashed with no restart left. */
   readonly closed: boolean;
+  /** How many times the plugin was restarted after a crash. */
+  readonly restarts: number;
 
   /**
    * Looks up an export of the plugin's contract: typed from its schemas, and
@@ -82,7 +85,7 @@ export interface PluginParts {
   isolation: string;
   contract: Contract | undefined;
   symbols: SymbolInfo[];
-  connection: Connection;
+  supervisor: Supervisor;
   callTimeoutMs: number;
   validate: boolean;
   onClose(plugin: PluginHandle): void;
@@ -107,7 +110,7 @@ export class PluginHandle implements Plugin<ContractSymbols> {
   readonly contract: Contract | undefined;
   readonly symbols: readonly SymbolInfo[];
   readonly #kinds: Map<string, SymbolInfo["kind"]>;
-  readonly #connection: Connection;
+  readonly #supervisor: Supervisor;
   readonly #callTimeoutMs: number;
   readonly #validate: boolean;
   readonly #onClose: (plugin: PluginHandle) => void;
@@ -123,14 +126,18 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     this.contract = parts.contract;
     this.symbols = Object.freeze(parts.symbols.map((symbol) => Object.freeze({ ...symbol })));
     this.#kinds = new Map(parts.symbols.map((symbol) => [symbol.name, symbol.kind]));
-    this.#connection = parts.connection;
+    this.#supervisor = parts.supervisor;
     this.#callTimeoutMs = parts.manifest.limits.callTimeoutMs ?? parts.callTimeoutMs;
     this.#validate = parts.validate;
     this.#onClose = parts.onClose;
   }
 
+  get restarts(): number {
+    return this.#supervisor.restarts;
+  }
+
   get closed(): boolean {
-    return this.#closing !== undefined || this.#connection.ended;
+    return this.#closing !== undefined || this.#supervisor.ended;
   }
 
   #kindOf(name: string): SymbolInfo["kind"] {
@@ -157,7 +164,13 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     if (this.#closing !== undefined) {
       return Promise.reject(new PluginClosedError(this.name, request.symbol));
     }
-    return this.#connection.request(request, this.#bounds(options));
+    const bounds = this.#bounds(options);
+    const ready = this.#supervisor.ready;
+    if (ready !== undefined) return ready.request(request, bounds);
+    // A restart is under way (or the plugin is dead): wait for it within the call's own deadline.
+    return this.#supervisor.connection(request.symbol, bounds).then((connection) =>
+      connection.request(request, bounds)
+    );
   }
 
   lookup(name: string, options: LookupOptions = {}): never {
@@ -228,7 +241,7 @@ export class PluginHandle implements Plugin<ContractSymbols> {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#onClose(this);
-      await this.#connection.close();
+      await this.#supervisor.close();
     })();
     return this.#closing;
   }

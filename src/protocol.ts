@@ -62,8 +62,26 @@ export interface SetMessage {
   value: unknown;
 }
 
+/** Host → plugin: the caller gave up on a request (deadline or abort); plugin code sees its signal abort. */
+export interface CancelMessage {
+  type: "cancel";
+  id: number;
+}
+
+/** Host → plugin: are you still answering? Sent after a deadline passes, to tell a slow plugin from a stuck one. */
+export interface PingMessage {
+  type: "ping";
+  id: number;
+}
+
 /** Every message the host sends. */
-export type HostMessage = InitMessage | CallMessage | GetMessage | SetMessage;
+export type HostMessage =
+  | InitMessage
+  | CallMessage
+  | GetMessage
+  | SetMessage
+  | CancelMessage
+  | PingMessage;
 
 /** A request the host sends once the plugin is ready: it carries an `id` that the reply repeats. */
 export type RequestMessage = CallMessage | GetMessage | SetMessage;
@@ -102,5 +120,28 @@ export interface ExitMessage {
   reason: string;
 }
 
+/** Plugin → host: the answer to a ping. */
+export interface PongMessage {
+  type: "pong";
+  id: number;
+}
+
+/** How loud a log line is, after the `console` method that wrote it. */
+export type LogLevel = "debug" | "info" | "log" | "warn" | "error";
+
+/** Plugin → host: plugin code wrote to its console. */
+export interface LogMessage {
+  type: "log";
+  level: LogLevel;
+  text: string;
+}
+
 /** Every message a plugin's runtime sends. */
-export type PluginMessage = ReadyMessage | LoadErrorMessage | OkMessage | ErrMessage | ExitMessage;
+export type PluginMessage =
+  | ReadyMessage
+  | LoadErrorMessage
+  | OkMessage
+  | ErrMessage
+  | ExitMessage
+  | PongMessage
+  | LogMessage;

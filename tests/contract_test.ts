@@ -246,6 +246,7 @@ Deno.test("defineContract(), fn() and variable() reject malformed definitions", 
 function tierSpeaking(protocol: number): IsolationTier {
   return {
     name: "fake",
+    enforces: { permissions: true, memoryLimit: true },
     start(_spec, events) {
       return {
         send(message) {
@@ -286,6 +287,7 @@ Deno.test("the handshake refuses a runtime that speaks another protocol version,
 Deno.test("a tier that ends during the handshake fails the load with PluginLoadError", async () => {
   const dying: IsolationTier = {
     name: "dying",
+    enforces: { permissions: true, memoryLimit: true },
     start(_spec, events) {
       return { send: () => queueMicrotask(() => events.exit("exit code 3")), terminate() {} };
     },

@@ -432,7 +432,7 @@ Deno.test("createHost() rejects malformed options", () => {
   assert.throws(() => createHost({ loadTimeoutMs: Number.NaN }), RangeError);
   assert.throws(
     () => createHost({ isolation: "thread" as "worker" }),
-    /isolation "thread" is not a tier; use one of: worker/,
+    /isolation "thread" is not a tier; use one of: inline, worker, process/,
   );
 });
 

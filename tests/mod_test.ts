@@ -36,7 +36,7 @@ Deno.test("mod.ts exports exactly the documented values", () => {
 });
 
 Deno.test("@sandplug/host/plugin exports exactly the SDK", () => {
-  assert.deepEqual(Object.keys(sdk).sort(), ["isVariable", "variable"]);
+  assert.deepEqual(Object.keys(sdk).sort(), ["callSignal", "isVariable", "variable"]);
 });
 
 Deno.test("every error class is a PluginError with its own name and code", () => {

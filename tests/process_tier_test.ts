@@ -47,6 +47,7 @@ function processHost(
   const base = quiet ? createProcessTier({ log: (line) => logs.push(line) }) : processTier;
   const tier: IsolationTier = {
     name: base.name,
+    enforces: base.enforces,
     start(spec, events) {
       const isolate = base.start(spec, events) as ProcessIsolate;
       isolates.push(isolate);
@@ -601,7 +602,7 @@ async function orphanCheck(spin: boolean, watchParent: boolean, waitMs: number):
     import { createProcessTier } from ${src("../src/isolation/process.ts")};
     const base = createProcessTier({ log() {}, watchParent: ${watchParent} });
     let pid = 0;
-    const tier = { name: "process", start(spec, events) { const i = base.start(spec, events); pid = i.pid; return i; } };
+    const tier = { name: "process", enforces: base.enforces, start(spec, events) { const i = base.start(spec, events); pid = i.pid; return i; } };
     const host = new PluginHost({ isolation: "process" }, { process: tier });
     const p = await host.load(${JSON.stringify(fixture.dir)});
     if (${spin}) { p.call("spin").catch(() => {}); await new Promise((r) => setTimeout(r, 100)); }

@@ -33,7 +33,7 @@ export interface ProcessTierOptions {
   /**
    * Receives every line the child writes outside the protocol.
    *
-   * @default {writeLogLine (prints `[<plugin>] <line>` to the host's stderr)}
+   * @default {the host's log sink (see createHost's `log` option)}
    */
   log?: (line: ProcessLogLine) => void;
   /**
@@ -78,9 +78,13 @@ export interface ProcessIsolate extends Isolate {
 }
 
 /** The tier's options with defaults filled in; the frame cap is settled per child. */
-type TierOptions = Omit<Required<ProcessTierOptions>, "maxMessageBytes"> & {
+type TierOptions = Omit<Required<ProcessTierOptions>, "maxMessageBytes" | "log"> & {
   maxMessageBytes: number | undefined;
+  log: ProcessTierOptions["log"];
 };
+
+/** The options one child runs with: the frame cap resolved, the log sink optional. */
+type ChildOptions = Omit<Required<ProcessTierOptions>, "log"> & { log: ProcessTierOptions["log"] };
 
 // Children still running, and DENO_DIRs not yet removed. If the host ends
 // (Deno.exit(), or its event loop ran out) before they are cleaned up, the
@@ -128,7 +132,7 @@ class ChildIsolate implements ProcessIsolate {
   readonly #plugin: string;
   readonly #child: Deno.ChildProcess;
   readonly #events: IsolateEvents;
-  readonly #options: Required<ProcessTierOptions>;
+  readonly #options: ChildOptions;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #stdout: ReadableStreamDefaultReader<Uint8Array>;
   readonly #stderr: ReadableStreamDefaultReader<Uint8Array>;
@@ -146,7 +150,7 @@ class ChildIsolate implements ProcessIsolate {
     child: Deno.ChildProcess,
     denoDir: string,
     events: IsolateEvents,
-    options: Required<ProcessTierOptions>,
+    options: ChildOptions,
   ) {
     this.pid = child.pid;
     this.#plugin = spec.plugin;
@@ -213,7 +217,11 @@ class ChildIsolate implements ProcessIsolate {
       if (this.#tail.length > TAIL_LINES) this.#tail.shift();
     }
     try {
-      this.#options.log({ plugin: this.#plugin, stream, text });
+      // An explicit tier sink wins; otherwise the line goes to the host, which tags and routes it.
+      if (this.#options.log !== undefined) {
+        this.#options.log({ plugin: this.#plugin, stream, text });
+      } else if (this.#events.log !== undefined) this.#events.log("log", text);
+      else writeLogLine({ plugin: this.#plugin, stream, text });
     } catch (error) {
       // Keep reading: a child whose pipe is not drained blocks. The sink's error is the host's.
       queueMicrotask(() => {
@@ -333,7 +341,7 @@ function startProcess(
   events: IsolateEvents,
   tierOptions: TierOptions,
 ): ProcessIsolate {
-  const options: Required<ProcessTierOptions> = {
+  const options: ChildOptions = {
     ...tierOptions,
     maxMessageBytes: tierOptions.maxMessageBytes ?? Math.max(spec.maxMessageBytes * 2, MIB),
   };
@@ -395,7 +403,7 @@ function startProcess(
  */
 export function createProcessTier(options: ProcessTierOptions = {}): IsolationTier {
   const resolved: TierOptions = {
-    log: options.log ?? writeLogLine,
+    log: options.log,
     killAfterMs: options.killAfterMs ?? 200,
     maxMessageBytes: options.maxMessageBytes,
     watchParent: options.watchParent ?? true,
@@ -408,7 +416,11 @@ export function createProcessTier(options: ProcessTierOptions = {}): IsolationTi
       );
     }
   }
-  return { name: "process", start: (spec, events) => startProcess(spec, events, resolved) };
+  return {
+    name: "process",
+    enforces: { permissions: true, memoryLimit: true },
+    start: (spec, events) => startProcess(spec, events, resolved),
+  };
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { Manifest } from "../manifest.ts";
 import type { PermissionGrant } from "../permissions.ts";
-import type { HostMessage, PluginMessage } from "../protocol.ts";
+import type { HostMessage, LogLevel, PluginMessage } from "../protocol.ts";
 
 /** What a tier needs to start one plugin. */
 export interface IsolateSpec {
@@ -21,12 +21,16 @@ export interface IsolateSpec {
   readonly manifest: Manifest;
   /** The effective grant the isolate must hold, and nothing more. */
   readonly grant: PermissionGrant;
+  /** A module already in memory (a plugin compiled into the host), used instead of importing `entry`. */
+  readonly module?: Readonly<Record<string, unknown>>;
   /** The host's `maxMessageBytes`: the largest payload, in approximate bytes, one call may carry. */
   readonly maxMessageBytes: number;
 }
 
 /** How a tier reports what happens in the isolate. */
 export interface IsolateEvents {
+  /** A line the plugin wrote outside the protocol (a process's stderr). */
+  log?(level: LogLevel, text: string): void;
   /** A message from the plugin's runtime. Tiers pass along whatever arrives; the host checks it. */
   message(message: PluginMessage): void;
   /** The isolate ended without being asked to (uncaught error, lost channel, exit). */
@@ -49,10 +53,20 @@ export interface Isolate {
   terminate(): void | Promise<void>;
 }
 
+/** What a tier can hold a plugin to. A load that needs more fails, naming a tier that can. */
+export interface TierGuarantees {
+  /** The plugin holds only its grant (Deno permissions beyond reading its folder). */
+  readonly permissions: boolean;
+  /** `limits.memoryMb` is enforced. */
+  readonly memoryLimit: boolean;
+}
+
 /** An isolation tier: a way to run plugin code apart from the host. */
 export interface IsolationTier {
   /** The tier's name, e.g. `"worker"`. */
   readonly name: string;
+  /** What the tier enforces. */
+  readonly enforces: TierGuarantees;
   /**
    * Starts an isolate for one plugin. The runtime in it waits for the host's
    * `init` message before it loads any plugin code.

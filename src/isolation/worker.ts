@@ -61,4 +61,8 @@ function startWorker(spec: IsolateSpec, events: IsolateEvents): Isolate {
  * effective grant. Needs `--unstable-worker-options` (or
  * `"unstable": ["worker-options"]` in deno.json).
  */
-export const workerTier: IsolationTier = { name: "worker", start: startWorker };
+export const workerTier: IsolationTier = {
+  name: "worker",
+  enforces: { permissions: true, memoryLimit: false },
+  start: startWorker,
+};

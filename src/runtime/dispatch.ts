@@ -9,6 +9,7 @@ import type { PluginMessage, RequestMessage, SymbolInfo, SymbolKind } from "../p
 import { PROTOCOL_VERSION } from "../protocol_version.ts";
 import { isVariable } from "./sdk.ts";
 import { toWireError } from "./wire_error.ts";
+import { withCallSignal } from "./_call_signal.ts";
 import { measure } from "../_payload.ts";
 
 type Namespace = Record<string, unknown>;
@@ -25,6 +26,8 @@ export interface Dispatcher {
   readonly symbols: SymbolInfo[];
   /** Answers one request; never rejects. */
   handle(request: RequestMessage): Promise<PluginMessage>;
+  /** Aborts the signal of a running call (the host gave up on it). */
+  cancel(id: number): void;
 }
 
 /**
@@ -42,10 +45,22 @@ export async function loadEntry(
   } catch (error) {
     return { reply: { type: "load-error", protocol: PROTOCOL_VERSION, error: toWireError(error) } };
   }
-  const symbols = Object.keys(namespace).sort().map((name) => ({
-    name,
-    kind: kindOf(namespace[name]),
-  }));
+  return { reply: readyReply(namespace), dispatcher: createDispatcher(namespace, maxMessageBytes) };
+}
+
+function listSymbols(namespace: Namespace): SymbolInfo[] {
+  return Object.keys(namespace).sort().map((name) => ({ name, kind: kindOf(namespace[name]) }));
+}
+
+/** The handshake reply for a loaded module. */
+export function readyReply(namespace: Namespace): PluginMessage {
+  return { type: "ready", protocol: PROTOCOL_VERSION, symbols: listSymbols(namespace) };
+}
+
+/** Answers requests against an already-loaded module namespace. */
+export function createDispatcher(namespace: Namespace, maxMessageBytes: number): Dispatcher {
+  const symbols = listSymbols(namespace);
+  const running = new Map<number, AbortController>();
   const kinds = new Map(symbols.map((symbol) => [symbol.name, symbol.kind]));
   const fail = (id: number, name: string, message: string): PluginMessage => ({
     type: "err",
@@ -80,8 +95,15 @@ export async function loadEntry(
           if (kind !== "function") {
             return fail(id, "TypeError", `"${symbol}" is a ${kind}, not a function`);
           }
-          const value = await (target as (...args: unknown[]) => unknown)(...request.args);
-          return reply(id, value);
+          const controller = new AbortController();
+          running.set(id, controller);
+          try {
+            const fn = target as (...args: unknown[]) => unknown;
+            const value = await withCallSignal(controller.signal, () => fn(...request.args));
+            return reply(id, value);
+          } finally {
+            running.delete(id);
+          }
         }
         case "get":
           if (kind === "function") {
@@ -100,7 +122,10 @@ export async function loadEntry(
     }
   }
   return {
-    reply: { type: "ready", protocol: PROTOCOL_VERSION, symbols },
-    dispatcher: { symbols, handle },
+    symbols,
+    handle,
+    cancel(id) {
+      running.get(id)?.abort(new DOMException("the host gave up on this call", "AbortError"));
+    },
   };
 }

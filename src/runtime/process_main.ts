@@ -121,7 +121,15 @@ async function receive(message: HostMessage): Promise<void> {
     post(loaded.reply);
     return;
   }
+  if (message.type === "ping") {
+    post({ type: "pong", id: message.id });
+    return;
+  }
   if (dispatcher === undefined) return;
+  if (message.type === "cancel") {
+    dispatcher.cancel(message.id);
+    return;
+  }
   post(await dispatcher.handle(message));
 }
 

@@ -76,3 +76,42 @@ export function isVariable(value: unknown): value is PluginVariable<unknown> {
   return typeof value === "object" && value !== null &&
     (value as Record<symbol, unknown>)[VARIABLE_BRAND] === true;
 }
+
+/** Where the runtime puts the signal of the call being started; shared by every copy of the SDK. */
+const CALL_SIGNAL: unique symbol = Symbol.for("sandplug.callSignal") as never;
+
+/**
+ * The `AbortSignal` of the call running now: it aborts when the host gives up
+ * on the call (its deadline passed or its caller aborted). Read it at the start
+ * of an exported function, before the first `await`, and pass it on to what
+ * can be cancelled.
+ *
+ * @returns The current call's signal.
+ * @throws {TypeError} When no call is starting (outside an exported function, or after its first `await`).
+ *
+ * @example Stop work the host no longer waits for
+ * ```ts
+ * import { callSignal } from "@sandplug/host/plugin";
+ *
+ * export async function slowSum(values: number[]): Promise<number> {
+ *   const signal = callSignal();
+ *   let sum = 0;
+ *   for (const value of values) {
+ *     signal.throwIfAborted();
+ *     sum += value;
+ *     await new Promise((resolve) => setTimeout(resolve, 1));
+ *   }
+ *   return sum;
+ * }
+ * ```
+ */
+export function callSignal(): AbortSignal {
+  const signal = (globalThis as Record<symbol, unknown>)[CALL_SIGNAL];
+  if (!(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      "Cannot get the call's signal: no call is starting; call callSignal() at the start of an exported " +
+        "function, before its first await",
+    );
+  }
+  return signal;
+}

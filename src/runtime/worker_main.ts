@@ -10,6 +10,7 @@ import type { HostMessage, PluginMessage } from "../protocol.ts";
 import { type Dispatcher, loadEntry } from "./dispatch.ts";
 import { toWireError } from "./wire_error.ts";
 import { hardenWorker } from "./_harden.ts";
+import { forwardConsole } from "./_forward_console.ts";
 // Loaded here, under the host's permissions, so that a plugin importing the
 // SDK gets this already-evaluated module instead of needing read access to it.
 import "./sdk.ts";
@@ -51,11 +52,20 @@ self.addEventListener("message", async (event) => {
     if (started) return;
     started = true;
     hardenWorker(post);
+    forwardConsole(post);
     const loaded = await loadEntry(message.entry, message.maxMessageBytes);
     dispatcher = loaded.dispatcher;
     send(loaded.reply);
     return;
   }
+  if (message.type === "ping") {
+    post({ type: "pong", id: message.id });
+    return;
+  }
   if (dispatcher === undefined) return;
+  if (message.type === "cancel") {
+    dispatcher.cancel(message.id);
+    return;
+  }
   send(await dispatcher.handle(message));
 });

@@ -1,0 +1,79 @@
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ManifestError } from "./errors.ts";
+import { fromFileUrl } from "./isolation/_file_url.ts";
+import { type Manifest, parseManifest } from "./manifest.ts";
+
+/** A plugin folder found on disk: its real folder, parsed manifest and entry URL. */
+export interface PluginOnDisk {
+  dir: string;
+  manifest: Manifest;
+  entry: string;
+}
+
+/**
+ * Finds a plugin from its folder or the path of its plugin.json, reads and
+ * parses the manifest, and checks that its entry module exists.
+ *
+ * @throws {TypeError} When the path is not a non-empty string or URL.
+ * @throws {ManifestError} When the folder, plugin.json or entry is missing, or the manifest is invalid.
+ */
+export async function findPlugin(path: string | URL): Promise<PluginOnDisk> {
+  const located = await locate(path);
+  const dir = await Deno.realPath(located.dir);
+  const manifest = await readManifest(located.file, located.shown);
+  const entry = await entryUrl(manifest, dir, located.shown);
+  return { dir, manifest, entry };
+}
+
+async function locate(path: string | URL): Promise<{ file: string; dir: string; shown: string }> {
+  if (typeof path !== "string" && !(path instanceof URL)) {
+    throw new TypeError(
+      `Cannot load plugin: path must be a string or URL; current value is ${String(path)}`,
+    );
+  }
+  if (path === "") {
+    throw new TypeError("Cannot load plugin: path is empty; pass the plugin's folder");
+  }
+  const absolute = path instanceof URL ? fromFileUrl(path.href) : resolve(path);
+  let file = absolute;
+  try {
+    if ((await Deno.stat(absolute)).isDirectory) file = join(absolute, "plugin.json");
+  } catch (cause) {
+    if (!(cause instanceof Deno.errors.NotFound)) throw cause;
+    const shown = relative(Deno.cwd(), absolute) || ".";
+    throw new ManifestError(shown, [{
+      path: "",
+      message: "does not exist; pass the plugin's folder or its plugin.json",
+    }], { cause });
+  }
+  return { file, dir: dirname(file), shown: relative(Deno.cwd(), file) || basename(file) };
+}
+
+async function readManifest(file: string, shown: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (cause) {
+    const reason = cause instanceof Deno.errors.NotFound
+      ? "does not exist; every plugin folder needs a plugin.json"
+      : `cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`;
+    throw new ManifestError(shown, [{ path: "", message: reason }], { cause });
+  }
+  return parseManifest(text, { file: shown });
+}
+
+async function entryUrl(manifest: Manifest, dir: string, shown: string): Promise<string> {
+  const entry = resolve(dir, manifest.entry);
+  try {
+    if (!(await Deno.stat(entry)).isFile) throw new Deno.errors.NotFound();
+  } catch (cause) {
+    throw new ManifestError(shown, [{
+      path: "entry",
+      message: `${
+        JSON.stringify(manifest.entry)
+      } is not a file in ${dir}; point entry at the plugin's module`,
+    }], { plugin: manifest.name, cause });
+  }
+  return pathToFileURL(entry).href;
+}
