@@ -14,8 +14,13 @@
 import { createHost, type Variable } from "@sandplug/host";
 
 // Go's plugins run inside the host's process; the worker tier is the analogue: fastest, for trusted
-// code. (The default tier, "process", runs each plugin in a child process of its own.)
-const host = createHost({ allow: { read: ["./plugins"] }, isolation: "worker" });
+// code. (The default tier, "process", runs each plugin in a child process of its own.) And, as in Go,
+// what the plugin prints goes to the host's stdout as it is, instead of stderr tagged "[myplugin]".
+const host = createHost({
+  allow: { read: ["./plugins"] },
+  isolation: "worker",
+  log: (entry) => console.log(entry.message),
+});
 const p = await host.load(new URL("../plugins/myplugin", import.meta.url));
 const input = p.lookup<Variable<number>>("PluginInputNumber");
 const knownPluginFunction = p.lookup<() => void>("KnownPluginFunction");

@@ -616,10 +616,11 @@ export class PluginCrashedError extends PluginError {
    * @param options The cause.
    */
   constructor(plugin: string, reason: string, options: PluginErrorOptions = {}) {
-    super(`Plugin "${plugin}" crashed: ${reason}; load it again with host.load()`, {
-      ...options,
-      plugin,
-    });
+    super(
+      `Plugin "${plugin}" crashed: ${reason}; load it again with host.load(), or let the host restart it ` +
+        'with the restart option (e.g. restart: "on-failure")',
+      { ...options, plugin },
+    );
     this.name = "PluginCrashedError";
     this.reason = reason;
   }
