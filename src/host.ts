@@ -267,7 +267,7 @@ export class PluginHost extends EventTarget implements Host {
       ...prepared,
       maxMessageBytes: this.#maxMessageBytes,
     };
-    let supervisor: Supervisor | undefined;
+    let supervisor: Supervisor | undefined = undefined;
     const openOptions: OpenOptions = {
       timeoutMs: options.timeoutMs ?? manifest.limits.loadTimeoutMs ?? this.#loadTimeoutMs,
       maxMessageBytes: this.#maxMessageBytes,
