@@ -13,6 +13,7 @@ import type { Isolate, IsolateSpec, IsolationTier } from "./isolation/types.ts";
 import type {
   CallMessage,
   GetMessage,
+  HostMessage,
   LoadErrorMessage,
   LogLevel,
   PluginMessage,
@@ -61,6 +62,9 @@ const DENIAL = /Requires (\w+) access(?: to "([^"]*)")?/;
 interface Pending {
   symbol: string;
   timeoutMs: number;
+  /** When the request times out, on the `performance.now()` clock. */
+  deadline: number;
+  request: CallMessage | GetMessage | SetMessage;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   /** Checks the reply's value, then resolves or rejects. */
@@ -107,6 +111,9 @@ export class Connection {
   #onCrash: (error: PluginCrashedError) => void;
   readonly #options: OpenOptions;
   #ping: { id: number; answered(): void } | undefined;
+  #outbox: HostMessage[] = [];
+  #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  #deadlineAt = Infinity;
 
   private constructor(
     plugin: string,
@@ -256,59 +263,132 @@ export class Connection {
     }
     const id = this.#nextId++;
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
-    const timer = setTimeout(() => {
-      this.#pending.delete(id);
-      reject(new PluginTimeoutError(this.#plugin, request.symbol, bounds.timeoutMs));
-      this.#cancel(id);
-      this.#checkStuck(request.symbol, bounds.timeoutMs);
-    }, bounds.timeoutMs);
-    const onAbort = () => {
-      this.#pending.delete(id);
-      reject(bounds.signal?.reason);
-      this.#cancel(id);
-    };
-    bounds.signal?.addEventListener("abort", onAbort, { once: true });
-    const cleanup = () => {
-      clearTimeout(timer);
-      bounds.signal?.removeEventListener("abort", onAbort);
+    const signal = bounds.signal;
+    const onAbort = signal === undefined ? undefined : () => {
+      if (this.#pending.delete(id)) {
+        pending.reject(signal.reason);
+        this.#cancel(id);
+      }
     };
     const pending: Pending = {
       symbol: request.symbol,
       timeoutMs: bounds.timeoutMs,
+      deadline: performance.now() + bounds.timeoutMs,
+      request: { ...request, id } as CallMessage | GetMessage | SetMessage,
       resolve: (value) => {
-        cleanup();
+        if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+        if (this.#pending.size === 0) this.#holdEventLoop();
         resolve(value);
       },
       reject: (error) => {
-        cleanup();
+        if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+        if (this.#pending.size === 0) this.#holdEventLoop();
         reject(error);
       },
       settle: (value) => this.#accept(pending, value),
     };
+    if (onAbort !== undefined) signal?.addEventListener("abort", onAbort, { once: true });
     this.#pending.set(id, pending);
+    if (this.#pending.size === 1) this.#holdEventLoop();
+    this.#armDeadline(pending.deadline);
+    this.#post(pending.request);
+    return promise;
+  }
+
+  /** Arms the connection's one deadline timer for `deadline` if it is the earliest. */
+  #armDeadline(deadline: number): void {
+    if (this.#deadlineTimer !== undefined && this.#deadlineAt <= deadline) return;
+    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
+    this.#deadlineAt = deadline;
+    this.#deadlineTimer = setTimeout(
+      () => this.#expire(),
+      Math.max(0, deadline - performance.now()),
+    );
+    this.#holdEventLoop();
+  }
+
+  /**
+   * The deadline timer keeps the event loop alive exactly while calls are
+   * pending: a pending call must settle (in the inline tier nothing else holds
+   * the loop), but an idle connection must not keep the host from exiting.
+   */
+  #holdEventLoop(): void {
+    if (this.#deadlineTimer === undefined) return;
+    const id = this.#deadlineTimer as unknown as number;
+    if (this.#pending.size > 0) Deno.refTimer(id);
+    else Deno.unrefTimer(id);
+  }
+
+  /** Times out every request past its deadline, then re-arms for the next one. */
+  #expire(): void {
+    this.#deadlineTimer = undefined;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [id, pending] of this.#pending) {
+      if (pending.deadline <= now + 1) {
+        this.#pending.delete(id);
+        pending.reject(new PluginTimeoutError(this.#plugin, pending.symbol, pending.timeoutMs));
+        this.#cancel(id);
+        this.#checkStuck(pending.symbol, pending.timeoutMs);
+      } else if (pending.deadline < next) {
+        next = pending.deadline;
+      }
+    }
+    if (next !== Infinity) this.#armDeadline(next);
+  }
+
+  #clearDeadline(): void {
+    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
+  }
+
+  /** Queues a message; the messages of one tick leave together, as one batch. */
+  #post(message: HostMessage): void {
+    this.#outbox.push(message);
+    if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    const outbox = this.#outbox;
+    this.#outbox = [];
+    if (outbox.length === 0 || this.#failure !== undefined) return;
     try {
-      this.#isolate.send({ ...request, id } as CallMessage | GetMessage | SetMessage);
+      this.#isolate.send(outbox.length === 1 ? outbox[0] : { type: "batch", messages: outbox });
+    } catch {
+      // Something in the batch cannot be serialised: send one by one, so that only its call fails.
+      for (const message of outbox) this.#sendOne(message);
+    }
+  }
+
+  #sendOne(message: HostMessage): void {
+    try {
+      this.#isolate.send(message);
     } catch (cause) {
-      this.#pending.delete(id);
-      cleanup();
+      if (message.type !== "call" && message.type !== "set") return;
+      const pending = this.#pending.get(message.id);
+      if (pending === undefined) return;
+      this.#pending.delete(message.id);
       const reason = cause instanceof Error ? cause.message : String(cause);
-      return Promise.reject(
+      pending.reject(
         new ValidationError(
           this.#plugin,
-          request.symbol,
-          unclonablePath(request),
+          message.symbol,
+          unclonablePath(message),
           `cannot be sent to the plugin: ${reason}`,
-          {
-            cause,
-          },
+          { cause },
         ),
       );
     }
-    return promise.finally(cleanup);
   }
 
   #receive(message: PluginMessage): void {
     if (typeof message !== "object" || message === null) return;
+    if (message.type === "batch") {
+      if (Array.isArray(message.messages)) {
+        for (const inner of message.messages) this.#receive(inner);
+      }
+      return;
+    }
     if (message.type === "exit") {
       this.#isolate.terminate();
       this.#crash(
@@ -384,6 +464,7 @@ export class Connection {
   }
 
   #failAll(error: PluginError): void {
+    this.#clearDeadline();
     this.#failure ??= error;
     const pending = [...this.#pending.values()];
     this.#pending.clear();
@@ -402,11 +483,7 @@ export class Connection {
   /** Tells plugin code the host gave up on a call, so that its signal aborts. */
   #cancel(id: number): void {
     if (this.#failure !== undefined) return;
-    try {
-      this.#isolate.send({ type: "cancel", id });
-    } catch {
-      // A failed send means the isolate is going away; the call is settled already.
-    }
+    this.#post({ type: "cancel", id });
   }
 
   /**
@@ -439,11 +516,7 @@ export class Connection {
         this.#ping = undefined;
       },
     };
-    try {
-      this.#isolate.send({ type: "ping", id });
-    } catch {
-      this.#ping.answered();
-    }
+    this.#post({ type: "ping", id });
   }
 
   /** Rejects every pending request with `PluginClosedError` and ends the isolate. Idempotent. */

@@ -81,7 +81,14 @@ export type HostMessage =
   | GetMessage
   | SetMessage
   | CancelMessage
-  | PingMessage;
+  | PingMessage
+  | HostBatch;
+
+/** Host → plugin: several messages sent in the same tick, carried as one to save a round of serialisation. */
+export interface HostBatch {
+  type: "batch";
+  messages: HostMessage[];
+}
 
 /** A request the host sends once the plugin is ready: it carries an `id` that the reply repeats. */
 export type RequestMessage = CallMessage | GetMessage | SetMessage;
@@ -136,8 +143,15 @@ export interface LogMessage {
   text: string;
 }
 
+/** Plugin → host: replies that were ready together, carried as one. */
+export interface PluginBatch {
+  type: "batch";
+  messages: PluginMessage[];
+}
+
 /** Every message a plugin's runtime sends. */
 export type PluginMessage =
+  | PluginBatch
   | ReadyMessage
   | LoadErrorMessage
   | OkMessage

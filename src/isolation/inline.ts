@@ -7,44 +7,29 @@
  * @module
  */
 import type { HostMessage, PluginMessage } from "../protocol.ts";
-import { createDispatcher, type Dispatcher, loadEntry, readyReply } from "../runtime/dispatch.ts";
+import { createDispatcher, loadEntry, readyReply } from "../runtime/dispatch.ts";
+import { serve } from "../runtime/serve.ts";
 import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "./types.ts";
 
 function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
-  let dispatcher: Dispatcher | undefined;
   let ended = false;
-  const deliver = (message: PluginMessage) => {
-    if (!ended) events.message(message);
-  };
-
-  async function init(): Promise<void> {
-    if (spec.module !== undefined) {
-      dispatcher = createDispatcher(spec.module, spec.maxMessageBytes);
-      deliver(readyReply(spec.module));
-      return;
-    }
-    const loaded = await loadEntry(spec.entry, spec.maxMessageBytes);
-    dispatcher = loaded.dispatcher;
-    deliver(loaded.reply);
-  }
-
+  const receive = serve({
+    post(message: PluginMessage) {
+      if (!ended) events.message(message);
+    },
+    load(init) {
+      if (spec.module === undefined) return loadEntry(init.entry, init.maxMessageBytes);
+      const reply = readyReply(spec.module);
+      return Promise.resolve({
+        reply,
+        dispatcher: createDispatcher(spec.module, init.maxMessageBytes),
+      });
+    },
+  });
   return {
     send(message: HostMessage) {
-      if (ended) return;
-      switch (message.type) {
-        case "init":
-          // Asynchronous like every other tier: the handshake never completes inside send().
-          queueMicrotask(() => void init());
-          return;
-        case "ping":
-          queueMicrotask(() => deliver({ type: "pong", id: message.id }));
-          return;
-        case "cancel":
-          dispatcher?.cancel(message.id);
-          return;
-        default:
-          if (dispatcher !== undefined) dispatcher.handle(message).then(deliver);
-      }
+      // Asynchronous like every other tier: no reply arrives inside send().
+      if (!ended) queueMicrotask(() => receive(message));
     },
     terminate() {
       ended = true;

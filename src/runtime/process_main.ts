@@ -15,7 +15,8 @@
  */
 import type { HostMessage, PluginMessage } from "../protocol.ts";
 import { decodeMessage, encodeMessage, FrameDecoder } from "../isolation/_framing.ts";
-import { type Dispatcher, loadEntry } from "./dispatch.ts";
+import { loadEntry } from "./dispatch.ts";
+import { serve } from "./serve.ts";
 import { toWireError } from "./wire_error.ts";
 import { removeSharedGlobals } from "./_harden.ts";
 // Loaded here, as part of the trusted static graph, so that a plugin importing
@@ -83,24 +84,7 @@ function redirectPluginOutput(): void {
 }
 
 function post(message: PluginMessage): void {
-  let frame: Uint8Array;
-  try {
-    frame = encodeMessage(message);
-  } catch (error) {
-    // The value cannot be cloned (a function, a symbol, …): reply with why.
-    if (message.type !== "ok") throw error;
-    const reason = toWireError(error);
-    frame = encodeMessage(
-      {
-        type: "err",
-        id: message.id,
-        error: {
-          name: "DataCloneError",
-          message: `the result cannot be sent to the host: ${reason.message}`,
-        },
-      } satisfies PluginMessage,
-    );
-  }
+  const frame = encodeMessage(message); // throws for what cannot be serialised: serve() answers with why
   try {
     writeAll(writeStdout, frame);
   } catch {
@@ -108,30 +92,13 @@ function post(message: PluginMessage): void {
   }
 }
 
-let dispatcher: Dispatcher | undefined;
-let started = false;
-
-async function receive(message: HostMessage): Promise<void> {
-  if (message.type === "init") {
-    if (started) return;
-    started = true;
+const receive = serve({
+  post,
+  load(init) {
     removeSharedGlobals();
-    const loaded = await loadEntry(message.entry, message.maxMessageBytes);
-    dispatcher = loaded.dispatcher;
-    post(loaded.reply);
-    return;
-  }
-  if (message.type === "ping") {
-    post({ type: "pong", id: message.id });
-    return;
-  }
-  if (dispatcher === undefined) return;
-  if (message.type === "cancel") {
-    dispatcher.cancel(message.id);
-    return;
-  }
-  post(await dispatcher.handle(message));
-}
+    return loadEntry(init.entry, init.maxMessageBytes);
+  },
+});
 
 function fail(reason: string): never {
   writeAll(writeStderr, new TextEncoder().encode(`sandplug: ${reason}\n`));
@@ -167,7 +134,7 @@ const decoder = new FrameDecoder({
     } catch (error) {
       fail(`a message from the host cannot be decoded: ${String(error)}`);
     }
-    receive(message).catch((error) => fail(`cannot answer the host: ${String(error)}`));
+    receive(message);
   },
   text() {
     // Only the host writes to stdin, and it writes frames only.

@@ -41,6 +41,7 @@ Deno.exit(0);
   const result = await runChildHost(attackScript(code, "worker", after));
   assert.match(result.stdout, /attack failed PluginTimeoutError/);
   const ticks = Number(result.stdout.match(/cpu ticks after close (\d+)/)?.[1]);
-  // About 100 ticks a second is one core kept busy by the loop that terminate() could not stop.
-  assert.ok(ticks > 50, `expected the loop to keep running after close, saw ${ticks} ticks in 1 s`);
+  // About 100 ticks a second is one core kept busy by the loop that terminate() could not stop; a
+  // stopped loop makes ~0. The bound is low because a loaded 2-core machine shares that core.
+  assert.ok(ticks > 20, `expected the loop to keep running after close, saw ${ticks} ticks in 1 s`);
 });
