@@ -223,6 +223,11 @@ export class Connection {
     });
   }
 
+  /** The plugin's exports, for a tier in the host's own isolate; calls may skip messages. */
+  get direct(): Readonly<Record<string, unknown>> | undefined {
+    return this.#failure === undefined ? this.#isolate.direct : undefined;
+  }
+
   /** Whether the isolate has ended (crashed or closed). */
   get ended(): boolean {
     return this.#failure !== undefined;

@@ -18,6 +18,7 @@ import type { CallOptions, LookupOptions, Remote, RemoteFunction, Variable } fro
 import type { Bounds, Request } from "./_connection.ts";
 import type { Supervisor } from "./_supervisor.ts";
 import { validate } from "./_validate.ts";
+import { callDirect } from "./_call_direct.ts";
 
 /**
  * A loaded plugin. `S` holds the symbols of its contract, when it was loaded
@@ -219,6 +220,12 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     }
     const spec = this.#spec(name);
     if (spec?.kind !== "function") {
+      const direct = options?.signal === undefined && this.#closing === undefined
+        ? this.#supervisor.ready?.direct
+        : undefined;
+      if (direct !== undefined) {
+        return await callDirect(this.name, name, direct[name], args, this.#bounds(options));
+      }
       return await this.#send({ type: "call", symbol: name, args: [...args] }, options);
     }
     if (args.length > spec.args.length) {

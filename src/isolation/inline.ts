@@ -13,6 +13,7 @@ import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "./types
 
 function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
   let ended = false;
+  let direct: Readonly<Record<string, unknown>> | undefined;
   const receive = serve({
     post(message: PluginMessage) {
       if (!ended) events.message(message);
@@ -27,6 +28,9 @@ function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
     },
   });
   return {
+    get direct() {
+      return ended ? undefined : direct;
+    },
     send(message: HostMessage) {
       // Asynchronous like every other tier: no reply arrives inside send().
       if (!ended) queueMicrotask(() => receive(message));

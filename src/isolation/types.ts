@@ -46,6 +46,11 @@ export interface Isolate {
    */
   send(message: HostMessage): void;
   /**
+   * For a tier in the host's own isolate, once loaded: the plugin's exports,
+   * so that calls can skip messages altogether.
+   */
+  readonly direct?: Readonly<Record<string, unknown>>;
+  /**
    * Ends the isolate at once. Safe to call more than once. A promise, when
    * returned, settles once everything the isolate held (a child process, temp
    * files) is released.

@@ -9,7 +9,7 @@ import type { PluginMessage, RequestMessage, SymbolInfo, SymbolKind } from "../p
 import { PROTOCOL_VERSION } from "../protocol_version.ts";
 import { isVariable } from "./sdk.ts";
 import { toWireError } from "./wire_error.ts";
-import { withCallSignal } from "./_call_signal.ts";
+import { LazyAbort, withCallSignal } from "./_call_signal.ts";
 import { measure } from "../_payload.ts";
 
 type Namespace = Record<string, unknown>;
@@ -38,14 +38,18 @@ export interface Dispatcher {
 export async function loadEntry(
   entry: string,
   maxMessageBytes: number,
-): Promise<{ reply: PluginMessage; dispatcher?: Dispatcher }> {
+): Promise<{ reply: PluginMessage; dispatcher?: Dispatcher; namespace?: Namespace }> {
   let namespace: Namespace;
   try {
     namespace = await import(entry);
   } catch (error) {
     return { reply: { type: "load-error", protocol: PROTOCOL_VERSION, error: toWireError(error) } };
   }
-  return { reply: readyReply(namespace), dispatcher: createDispatcher(namespace, maxMessageBytes) };
+  return {
+    reply: readyReply(namespace),
+    dispatcher: createDispatcher(namespace, maxMessageBytes),
+    namespace,
+  };
 }
 
 function listSymbols(namespace: Namespace): SymbolInfo[] {
@@ -60,7 +64,7 @@ export function readyReply(namespace: Namespace): PluginMessage {
 /** Answers requests against an already-loaded module namespace. */
 export function createDispatcher(namespace: Namespace, maxMessageBytes: number): Dispatcher {
   const symbols = listSymbols(namespace);
-  const running = new Map<number, AbortController>();
+  const running = new Map<number, LazyAbort>();
   const kinds = new Map(symbols.map((symbol) => [symbol.name, symbol.kind]));
   const fail = (id: number, name: string, message: string): PluginMessage => ({
     type: "err",
@@ -95,7 +99,7 @@ export function createDispatcher(namespace: Namespace, maxMessageBytes: number):
           if (kind !== "function") {
             return fail(id, "TypeError", `"${symbol}" is a ${kind}, not a function`);
           }
-          const controller = new AbortController();
+          const controller = new LazyAbort();
           running.set(id, controller);
           try {
             const fn = target as (...args: unknown[]) => unknown;

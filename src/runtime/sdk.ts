@@ -106,7 +106,8 @@ const CALL_SIGNAL: unique symbol = Symbol.for("sandplug.callSignal") as never;
  * ```
  */
 export function callSignal(): AbortSignal {
-  const signal = (globalThis as Record<symbol, unknown>)[CALL_SIGNAL];
+  const source = (globalThis as Record<symbol, unknown>)[CALL_SIGNAL];
+  const signal = typeof source === "function" ? source() : undefined;
   if (!(signal instanceof AbortSignal)) {
     throw new TypeError(
       "Cannot get the call's signal: no call is starting; call callSignal() at the start of an exported " +

@@ -1,0 +1,47 @@
+import { PluginCallError, PluginTimeoutError } from "./errors.ts";
+import { LazyAbort, withCallSignal } from "./runtime/_call_signal.ts";
+import { toWireError } from "./runtime/wire_error.ts";
+import type { Bounds } from "./_connection.ts";
+
+/**
+ * Calls a function of a plugin in the host's own isolate, without messages:
+ * the inline tier's fast path. A synchronous result comes back as it is (it
+ * could not have been interrupted anyway); a promise gets the call's deadline,
+ * and its signal aborts when the deadline passes.
+ */
+export function callDirect(
+  plugin: string,
+  symbol: string,
+  target: unknown,
+  args: readonly unknown[],
+  bounds: Bounds,
+): unknown {
+  const abort = new LazyAbort();
+  let result: unknown;
+  try {
+    result = withCallSignal(
+      abort.signal,
+      () => (target as (...args: unknown[]) => unknown)(...args),
+    );
+  } catch (error) {
+    throw new PluginCallError(plugin, symbol, toWireError(error));
+  }
+  if (!(result instanceof Promise)) return result;
+  const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+  const timer = setTimeout(() => {
+    const error = new PluginTimeoutError(plugin, symbol, bounds.timeoutMs);
+    abort.abort(error);
+    reject(error);
+  }, bounds.timeoutMs);
+  result.then(
+    (value) => {
+      clearTimeout(timer);
+      resolve(value);
+    },
+    (error) => {
+      clearTimeout(timer);
+      reject(new PluginCallError(plugin, symbol, toWireError(error)));
+    },
+  );
+  return promise;
+}
