@@ -133,6 +133,7 @@ export type {
   ResolvedPolicy,
 } from "./src/permissions.ts";
 export { PROTOCOL_VERSION } from "./src/protocol_version.ts";
+export { transfer } from "./src/runtime/transfer.ts";
 export type {
   InferInput,
   InferOutput,

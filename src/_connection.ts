@@ -24,6 +24,7 @@ import type {
 } from "./protocol.ts";
 import { PROTOCOL_VERSION } from "./protocol_version.ts";
 import { measure } from "./_payload.ts";
+import { takeTransfers } from "./runtime/transfer.ts";
 
 /** A request as the host writes it; the connection adds the id. */
 export type Request = Omit<CallMessage, "id"> | Omit<GetMessage, "id"> | Omit<SetMessage, "id">;
@@ -112,6 +113,7 @@ export class Connection {
   readonly #options: OpenOptions;
   #ping: { id: number; answered(): void } | undefined;
   #outbox: HostMessage[] = [];
+  #transfers: Transferable[] = [];
   #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   #deadlineAt = Infinity;
 
@@ -296,7 +298,12 @@ export class Connection {
     this.#pending.set(id, pending);
     if (this.#pending.size === 1) this.#holdEventLoop();
     this.#armDeadline(pending.deadline);
-    this.#post(pending.request);
+    const payload = request.type === "call"
+      ? request.args
+      : request.type === "set"
+      ? [request.value]
+      : [];
+    this.#post(pending.request, takeTransfers(payload));
     return promise;
   }
 
@@ -348,17 +355,23 @@ export class Connection {
   }
 
   /** Queues a message; the messages of one tick leave together, as one batch. */
-  #post(message: HostMessage): void {
+  #post(message: HostMessage, transfer?: Transferable[]): void {
     this.#outbox.push(message);
+    if (transfer !== undefined) this.#transfers.push(...transfer);
     if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
   }
 
   #flush(): void {
     const outbox = this.#outbox;
+    const transfer = this.#transfers.length > 0 ? this.#transfers : undefined;
     this.#outbox = [];
+    this.#transfers = [];
     if (outbox.length === 0 || this.#failure !== undefined) return;
     try {
-      this.#isolate.send(outbox.length === 1 ? outbox[0] : { type: "batch", messages: outbox });
+      this.#isolate.send(
+        outbox.length === 1 ? outbox[0] : { type: "batch", messages: outbox },
+        transfer,
+      );
     } catch {
       // Something in the batch cannot be serialised: send one by one, so that only its call fails.
       for (const message of outbox) this.#sendOne(message);

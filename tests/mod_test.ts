@@ -30,13 +30,14 @@ Deno.test("mod.ts exports exactly the documented values", () => {
     "manifestJsonSchema",
     "manifestSchema",
     "parseManifest",
+    "transfer",
     "tryParseManifest",
     "variable",
   ]);
 });
 
 Deno.test("@sandplug/host/plugin exports exactly the SDK", () => {
-  assert.deepEqual(Object.keys(sdk).sort(), ["callSignal", "isVariable", "variable"]);
+  assert.deepEqual(Object.keys(sdk).sort(), ["callSignal", "isVariable", "transfer", "variable"]);
 });
 
 Deno.test("every error class is a PluginError with its own name and code", () => {

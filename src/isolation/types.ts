@@ -44,7 +44,7 @@ export interface Isolate {
    *
    * @throws {DOMException} `DataCloneError` when the message cannot be serialised.
    */
-  send(message: HostMessage): void;
+  send(message: HostMessage, transfer?: Transferable[]): void;
   /**
    * For a tier in the host's own isolate, once loaded: the plugin's exports,
    * so that calls can skip messages altogether.

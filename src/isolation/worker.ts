@@ -46,8 +46,9 @@ function startWorker(spec: IsolateSpec, events: IsolateEvents): Isolate {
   };
   worker.onmessageerror = () => end("a message from the plugin could not be deserialised");
   return {
-    send(message) {
-      worker.postMessage(message);
+    send(message, transfer) {
+      if (transfer === undefined) worker.postMessage(message);
+      else worker.postMessage(message, { transfer });
     },
     terminate() {
       ended = true;

@@ -8,6 +8,7 @@
 import type { HostMessage, InitMessage, PluginMessage } from "../protocol.ts";
 import type { Dispatcher } from "./dispatch.ts";
 import { toWireError } from "./wire_error.ts";
+import { takeTransfers } from "./transfer.ts";
 
 /** What a tier gives the loop. */
 export interface ServeOptions {
@@ -16,9 +17,18 @@ export interface ServeOptions {
    *
    * @throws When the message cannot be serialised (the loop turns that into an error reply).
    */
-  post(message: PluginMessage): void;
+  post(message: PluginMessage, transfer?: Transferable[]): void;
   /** Loads the plugin, on the host's `init`: the handshake reply and, on success, a dispatcher. */
   load(init: InitMessage): Promise<{ reply: PluginMessage; dispatcher?: Dispatcher }>;
+}
+
+/** The buffers that a reply's value (or a batch's values) marked for transfer. */
+function transfersOf(message: PluginMessage): Transferable[] | undefined {
+  if (message.type === "ok") return takeTransfers([message.value]);
+  if (message.type !== "batch") return undefined;
+  return takeTransfers(
+    message.messages.map((inner) => inner.type === "ok" ? inner.value : undefined),
+  );
 }
 
 /** Returns the function that takes each message from the host. */
@@ -28,7 +38,7 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
 
   function send(message: PluginMessage): void {
     try {
-      options.post(message);
+      options.post(message, transfersOf(message));
     } catch (error) {
       if (message.type === "batch") {
         // One reply could not be serialised: send them one by one, so that only it fails.

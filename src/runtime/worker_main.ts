@@ -17,11 +17,13 @@ import "./sdk.ts";
 
 declare const self: {
   addEventListener(type: "message", listener: (event: MessageEvent<HostMessage>) => void): void;
-  postMessage(message: PluginMessage): void;
+  postMessage(message: PluginMessage, options?: { transfer?: Transferable[] }): void;
 };
 
 // Captured before plugin code runs, so that a plugin replacing them breaks only itself.
-const post = self.postMessage.bind(self);
+const postMessage = self.postMessage.bind(self);
+const post = (message: PluginMessage, transfer?: Transferable[]) =>
+  transfer === undefined ? postMessage(message) : postMessage(message, { transfer });
 
 const receive = serve({
   post,
