@@ -29,9 +29,8 @@ export function callDirect(
   if (!(result instanceof Promise)) return result;
   const { promise, resolve, reject } = Promise.withResolvers<unknown>();
   const timer = setTimeout(() => {
-    const error = new PluginTimeoutError(plugin, symbol, bounds.timeoutMs);
-    abort.abort(error);
-    reject(error);
+    abort.abort(new DOMException("the host gave up on this call", "AbortError"));
+    reject(new PluginTimeoutError(plugin, symbol, bounds.timeoutMs));
   }, bounds.timeoutMs);
   result.then(
     (value) => {

@@ -145,6 +145,7 @@ export class Supervisor {
   }
 
   async #waitForRestart(symbol: string, bounds: Bounds): Promise<void> {
+    bounds.signal?.throwIfAborted();
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     const timer = setTimeout(
       () => reject(new PluginTimeoutError(this.#plugin, symbol, bounds.timeoutMs)),

@@ -7,6 +7,7 @@
 import type { Contract, ContractSymbols, RemoteOf, SymbolSpec } from "./contract.ts";
 import {
   PluginClosedError,
+  PluginTimeoutError,
   SymbolKindError,
   SymbolNotFoundError,
   ValidationError,
@@ -168,10 +169,14 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     const bounds = this.#bounds(options);
     const ready = this.#supervisor.ready;
     if (ready !== undefined) return ready.request(request, bounds);
-    // A restart is under way (or the plugin is dead): wait for it within the call's own deadline.
-    return this.#supervisor.connection(request.symbol, bounds).then((connection) =>
-      connection.request(request, bounds)
-    );
+    if (bounds.signal?.aborted) return Promise.reject(bounds.signal.reason);
+    // A restart is under way (or the plugin is dead): wait for it, within the call's one deadline.
+    const started = performance.now();
+    return this.#supervisor.connection(request.symbol, bounds).then((connection) => {
+      const left = bounds.timeoutMs - (performance.now() - started);
+      if (left <= 0) throw new PluginTimeoutError(this.name, request.symbol, bounds.timeoutMs);
+      return connection.request(request, { ...bounds, timeoutMs: left });
+    });
   }
 
   lookup(name: string, options: LookupOptions = {}): never {

@@ -6,6 +6,7 @@ import {
   PluginCrashedError,
   PluginError,
   PluginLoadError,
+  type PluginLogEntry,
   ValidationError,
   type Variable,
 } from "@sandplug/host";
@@ -34,6 +35,8 @@ interface ProcessHost extends AsyncDisposable {
   host: PluginHost;
   isolates: ProcessIsolate[];
   logs: ProcessLogLine[];
+  /** What plugin code wrote with console.*, as the host's log sink received it. */
+  entries: PluginLogEntry[];
   crashes: HostEventDetail[];
 }
 
@@ -42,6 +45,7 @@ function processHost(
   { quiet = true, loadTimeoutMs }: { quiet?: boolean; loadTimeoutMs?: number } = {},
 ): ProcessHost {
   const logs: ProcessLogLine[] = [];
+  const entries: PluginLogEntry[] = [];
   const isolates: ProcessIsolate[] = [];
   const crashes: HostEventDetail[] = [];
   const base = quiet ? createProcessTier({ log: (line) => logs.push(line) }) : processTier;
@@ -54,9 +58,12 @@ function processHost(
       return isolate;
     },
   };
-  const host = new PluginHost({ isolation: "process" as "worker", allow, loadTimeoutMs }, {
-    process: tier,
-  });
+  const host = new PluginHost({
+    isolation: "process" as "worker",
+    allow,
+    loadTimeoutMs,
+    log: quiet ? (entry) => entries.push(entry) : undefined,
+  }, { process: tier });
   host.addEventListener("crash", (event) => {
     crashes.push((event as CustomEvent<HostEventDetail>).detail);
   });
@@ -64,6 +71,7 @@ function processHost(
     host,
     isolates,
     logs,
+    entries,
     crashes,
     async [Symbol.asyncDispose]() {
       await host.close();
@@ -526,10 +534,15 @@ Deno.test("plugin output never corrupts the protocol", async () => {
   await Promise.all(ctx.isolates.map((isolate) => isolate.terminate()));
   const stderr = ctx.logs.filter((line) => line.stream === "stderr").map((line) => line.text);
   const stdout = ctx.logs.filter((line) => line.stream === "stdout").map((line) => line.text);
-  for (const line of ["log line", "info formatted", "error line", "raw stdout", "async stdout"]) {
+  // console.* crosses as protocol log messages, keeping its level; raw writes arrive as lines.
+  const levels = ctx.entries.map((entry) => `${entry.level}: ${entry.message}`);
+  for (const line of ["log: log line", "info: info formatted", "error: error line"]) {
+    assert.ok(levels.includes(line), `${line} in ${JSON.stringify(levels)}`);
+  }
+  assert.ok(ctx.entries.some((entry) => entry.message.includes("a: 1")));
+  for (const line of ["raw stdout", "async stdout"]) {
     assert.ok(stderr.includes(line), `${line} in ${JSON.stringify(stderr)}`);
   }
-  assert.ok(stderr.some((line) => line.includes("│ (idx) │ a │")));
   assert.ok(stderr.includes("\x1eSP"));
   assert.deepEqual(stdout, ["bypassed the redirect", "\x1eSP"]);
   assert.ok(ctx.logs.every((line) => line.plugin === "test-plugin"));

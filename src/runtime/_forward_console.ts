@@ -11,9 +11,34 @@ const METHODS: Record<string, LogLevel> = {
   table: "log",
 };
 
+function inspect(value: unknown): string {
+  return typeof value === "string" ? value : Deno.inspect(value, { colors: false });
+}
+
+/** Formats console arguments as the console does: `%s %d %i %f %o %O %j %c` in a leading string, the rest joined. */
 function format(args: unknown[]): string {
-  return args.map((arg) => typeof arg === "string" ? arg : Deno.inspect(arg, { colors: false }))
-    .join(" ");
+  if (typeof args[0] !== "string" || !args[0].includes("%")) return args.map(inspect).join(" ");
+  let index = 1;
+  const head = args[0].replace(/%[sdifoOjc%]/g, (spec) => {
+    if (spec === "%%") return "%";
+    if (index >= args.length) return spec;
+    const value = args[index++];
+    switch (spec) {
+      case "%s":
+        return inspect(value);
+      case "%d":
+        return String(Number(value));
+      case "%i":
+        return String(Math.trunc(Number(value)));
+      case "%f":
+        return String(Number(value));
+      case "%c":
+        return "";
+      default:
+        return inspect(value);
+    }
+  });
+  return [head, ...args.slice(index).map(inspect)].join(" ");
 }
 
 /**

@@ -56,6 +56,28 @@ export function hardenWorker(post: (message: PluginMessage) => void): void {
     writable: false,
     configurable: false,
   });
+  // An uncaught error or rejection ends the plugin: say so through the host (which tags and routes
+  // it) instead of letting Deno print it, untagged, on the host's terminal.
+  const fatal = (event: Event, what: string, error: unknown) => {
+    event.preventDefault();
+    const text = error instanceof Error
+      ? (error.stack ?? `${error.name}: ${error.message}`)
+      : String(error);
+    post({ type: "log", level: "error", text: `${what}: ${text}` });
+    post({
+      type: "exit",
+      reason: `${what}: ${error instanceof Error ? `${error.name}: ${error.message}` : text}`,
+    });
+    exit(1);
+  };
+  globalThis.addEventListener(
+    "error",
+    (event) => fatal(event, "uncaught error", (event as ErrorEvent).error),
+  );
+  globalThis.addEventListener(
+    "unhandledrejection",
+    (event) => fatal(event, "unhandled rejection", (event as PromiseRejectionEvent).reason),
+  );
   const close = (scope.close as () => void).bind(globalThis);
   Object.defineProperty(globalThis, "close", {
     value: () => {

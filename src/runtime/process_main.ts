@@ -17,6 +17,7 @@ import type { HostMessage, PluginMessage } from "../protocol.ts";
 import { decodeMessage, encodeMessage, FrameDecoder } from "../isolation/_framing.ts";
 import { loadEntry } from "./dispatch.ts";
 import { serve } from "./serve.ts";
+import { forwardConsole } from "./_forward_console.ts";
 import { toWireError } from "./wire_error.ts";
 import { removeSharedGlobals } from "./_harden.ts";
 // Loaded here, as part of the trusted static graph, so that a plugin importing
@@ -96,6 +97,7 @@ const receive = serve({
   post,
   load(init) {
     removeSharedGlobals();
+    forwardConsole(post);
     return loadEntry(init.entry, init.maxMessageBytes);
   },
 });
