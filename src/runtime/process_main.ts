@@ -18,7 +18,6 @@ import { decodeMessage, encodeMessage, FrameDecoder } from "../isolation/_framin
 import { loadEntry } from "./dispatch.ts";
 import { serve } from "./serve.ts";
 import { forwardConsole } from "./_forward_console.ts";
-import { toWireError } from "./wire_error.ts";
 import { removeSharedGlobals } from "./_harden.ts";
 // Loaded here, as part of the trusted static graph, so that a plugin importing
 // the SDK (mapped to this file by the child's import map) gets this
