@@ -1,27 +1,13 @@
 /**
- * A typed, versioned contract: the host declares what it needs from a
- * "greeter" plugin, negotiates the highest contract version the plugin
- * implements, and gets `lookup()` typed and validated from the schemas.
+ * A typed, versioned contract: the host takes the "greeter" contract its
+ * author publishes (plugins/greeter/contract.ts), negotiates the highest
+ * version the plugin implements, and gets `lookup()` typed and validated
+ * from the schemas.
  *
  * Run: deno run --allow-read=. --allow-run --allow-write=/tmp examples/contract.ts
  */
-import { createHost, defineContract, fn, ValidationError, variable } from "@sandplug/host";
-import { z } from "zod";
-
-const greeterV1 = defineContract({
-  name: "greeter",
-  version: "1.0.0",
-  symbols: {
-    greet: fn({ args: [z.string().min(1)], returns: z.string() }),
-    greetings: variable(z.number().int()),
-  },
-});
-const greeterV1_1 = defineContract({
-  name: "greeter",
-  version: "1.1.0",
-  range: "^1.1",
-  symbols: { ...greeterV1.symbols, farewell: fn({ args: [z.string()], returns: z.string() }) },
-});
+import { createHost, ValidationError } from "@sandplug/host";
+import { greeterV1, greeterV1_1 } from "../plugins/greeter/contract.ts";
 
 await using host = createHost();
 const greeter = await host.load(new URL("../plugins/greeter", import.meta.url), {

@@ -14,23 +14,10 @@ import { PluginHost } from "../src/host.ts";
 import { workerTier } from "../src/isolation/worker.ts";
 import type { IsolationTier } from "../src/isolation/types.ts";
 import { tempPlugin } from "./_helpers.ts";
+import { greeterV1, greeterV1_1 } from "../plugins/greeter/contract.ts";
 
 const GREETER = new URL("../plugins/greeter", import.meta.url);
 
-const greeterV1 = defineContract({
-  name: "greeter",
-  version: "1.0.0",
-  symbols: {
-    greet: fn({ args: [z.string().min(1)], returns: z.string() }),
-    greetings: variable(z.number().int()),
-  },
-});
-const greeterV1_1 = defineContract({
-  name: "greeter",
-  version: "1.1.0",
-  range: "^1.1",
-  symbols: { ...greeterV1.symbols, farewell: fn({ args: [z.string()], returns: z.string() }) },
-});
 const greeterV2 = defineContract({
   name: "greeter",
   version: "2.0.0",
