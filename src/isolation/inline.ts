@@ -18,13 +18,17 @@ function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
     post(message: PluginMessage) {
       if (!ended) events.message(message);
     },
-    load(init) {
-      if (spec.module === undefined) return loadEntry(init.entry, init.maxMessageBytes);
-      const reply = readyReply(spec.module);
-      return Promise.resolve({
-        reply,
+    async load(init) {
+      if (spec.module === undefined) {
+        const loaded = await loadEntry(init.entry, init.maxMessageBytes);
+        direct = loaded.namespace;
+        return loaded;
+      }
+      direct = spec.module;
+      return {
+        reply: readyReply(spec.module),
         dispatcher: createDispatcher(spec.module, init.maxMessageBytes),
-      });
+      };
     },
   });
   return {
