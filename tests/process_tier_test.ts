@@ -765,7 +765,8 @@ Deno.test("limits.memoryMb caps the heap and, through RSS, external memory", asy
     const t0 = performance.now();
     await assert.rejects(p.call("bomb"), (error: unknown) => {
       assert.ok(error instanceof PluginCrashedError);
-      assert.match(error.reason, /SIGTRAP|out of memory/);
+      // V8's heap cap or the RSS watchdog, whichever is first on a loaded machine: both end only the child.
+      assert.match(error.reason, /SIGTRAP|out of memory|exceeded its memory limit of 64 MiB/);
       return true;
     });
     assert.ok(performance.now() - t0 < 5_000);
