@@ -86,27 +86,29 @@ export {
   ImportDeniedError,
   IncompatiblePluginError,
   ManifestError,
-  PayloadTooLargeError,
   PermissionDeniedError,
   PermissionPromptError,
+  PluginError,
+  PluginLoadError,
+  UnstableFlagError,
+} from "./src/errors.ts";
+export {
+  PayloadTooLargeError,
   PluginCallError,
   PluginClosedError,
   PluginCrashedError,
-  PluginError,
-  PluginLoadError,
   PluginTimeoutError,
   SymbolKindError,
   SymbolNotFoundError,
-  UnstableFlagError,
   ValidationError,
-} from "./src/errors.ts";
+} from "./src/call_errors.ts";
 export type {
   DeniedImport,
   DeniedPermission,
   ManifestIssue,
   PluginErrorOptions,
-  RemoteError,
 } from "./src/errors.ts";
+export type { RemoteError } from "./src/call_errors.ts";
 export {
   manifestJsonSchema,
   manifestSchema,

@@ -1,4 +1,4 @@
-import { PluginCallError, PluginTimeoutError } from "./errors.ts";
+import { PluginCallError, PluginTimeoutError } from "./call_errors.ts";
 import { LazyAbort, withCallSignal } from "./runtime/_call_signal.ts";
 import { toWireError } from "./runtime/wire_error.ts";
 import type { Bounds } from "./_connection.ts";

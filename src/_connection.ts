@@ -1,14 +1,12 @@
+import { IncompatiblePluginError, type PluginError, PluginLoadError } from "./errors.ts";
 import {
-  IncompatiblePluginError,
   PayloadTooLargeError,
   PluginCallError,
   PluginClosedError,
   PluginCrashedError,
-  type PluginError,
-  PluginLoadError,
   PluginTimeoutError,
   ValidationError,
-} from "./errors.ts";
+} from "./call_errors.ts";
 import type { Isolate, IsolateSpec, IsolationTier } from "./isolation/types.ts";
 import type {
   CallMessage,

@@ -1,4 +1,5 @@
-import { type PluginCrashedError, PluginError, PluginTimeoutError } from "./errors.ts";
+import { PluginError } from "./errors.ts";
+import { type PluginCrashedError, PluginTimeoutError } from "./call_errors.ts";
 import type { Bounds, Connection } from "./_connection.ts";
 
 /**

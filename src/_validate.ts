@@ -1,4 +1,4 @@
-import { ValidationError } from "./errors.ts";
+import { ValidationError } from "./call_errors.ts";
 import type { StandardIssue, StandardSchemaV1 } from "./standard_schema.ts";
 
 function describePath(prefix: string, path: StandardIssue["path"]): string {

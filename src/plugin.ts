@@ -11,7 +11,7 @@ import {
   SymbolKindError,
   SymbolNotFoundError,
   ValidationError,
-} from "./errors.ts";
+} from "./call_errors.ts";
 import type { Manifest } from "./manifest.ts";
 import type { PermissionGrant } from "./permissions.ts";
 import type { SymbolInfo } from "./protocol.ts";
