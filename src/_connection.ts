@@ -18,14 +18,15 @@ import type {
   ReadyMessage,
   SetMessage,
   SymbolInfo,
-  WireError,
 } from "./protocol.ts";
 import { PROTOCOL_VERSION } from "./protocol_version.ts";
 import { measure } from "./_payload.ts";
 import { takeTransfers } from "./runtime/transfer.ts";
+import { DeadlineTimer } from "./_deadline_timer.ts";
+import { Outbox } from "./_outbox.ts";
+import { type Denial, deniedIn, isWireError, type Request, unclonablePath } from "./_wire.ts";
 
-/** A request as the host writes it; the connection adds the id. */
-export type Request = Omit<CallMessage, "id"> | Omit<GetMessage, "id"> | Omit<SetMessage, "id">;
+export type { Denial, Request } from "./_wire.ts";
 
 /** How long a request or the start may take, and what cancels it. */
 export interface Bounds {
@@ -43,20 +44,8 @@ export interface OpenOptions extends Bounds {
   onDenied?(denial: Denial): void;
 }
 
-/** A permission plugin code tried and was refused. */
-export interface Denial {
-  /** The permission kind, e.g. `"net"`. */
-  kind: string;
-  /** The item, e.g. `"example.com:443"`, when Deno named one. */
-  value: string | undefined;
-  /** The symbol whose call was refused it. */
-  symbol: string;
-}
-
 /** How long a plugin may take to answer a ping after a deadline passed before it counts as stuck. */
 const STUCK_GRACE_MS = 500;
-
-const DENIAL = /Requires (\w+) access(?: to "([^"]*)")?/;
 
 interface Pending {
   symbol: string;
@@ -68,29 +57,6 @@ interface Pending {
   reject(error: unknown): void;
   /** Checks the reply's value, then resolves or rejects. */
   settle(value: unknown): void;
-}
-
-function isWireError(value: unknown): value is WireError {
-  return typeof value === "object" && value !== null &&
-    typeof (value as WireError).name === "string" &&
-    typeof (value as WireError).message === "string";
-}
-
-/** Finds which part of a request cannot be cloned, to name it in the error. */
-function unclonablePath(request: Request): string {
-  const parts: [string, unknown][] = request.type === "call"
-    ? request.args.map((arg, index) => [`args[${index}]`, arg])
-    : request.type === "set"
-    ? [["value", request.value]]
-    : [];
-  for (const [path, value] of parts) {
-    try {
-      structuredClone(value);
-    } catch {
-      return path;
-    }
-  }
-  return request.type === "set" ? "value" : "args";
 }
 
 /**
@@ -110,10 +76,8 @@ export class Connection {
   #onCrash: (error: PluginCrashedError) => void;
   readonly #options: OpenOptions;
   #ping: { id: number; answered(): void } | undefined;
-  #outbox: HostMessage[] = [];
-  #transfers: Transferable[] = [];
-  #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
-  #deadlineAt = Infinity;
+  readonly #deadlines = new DeadlineTimer(() => this.#expire());
+  readonly #outbox: Outbox;
 
   private constructor(
     plugin: string,
@@ -124,6 +88,9 @@ export class Connection {
     this.#onCrash = options.onCrash;
     this.#options = options;
     this.#maxMessageBytes = options.maxMessageBytes;
+    this.#outbox = new Outbox((message, transfer) => {
+      if (this.#failure === undefined) this.#isolate.send(message, transfer);
+    }, (message, cause) => this.#unsendable(message, cause));
     this.#isolate = start({
       message: (message) => this.#receive(message),
       exit: (reason) => this.#crash(reason),
@@ -282,56 +249,31 @@ export class Connection {
       request: { ...request, id } as CallMessage | GetMessage | SetMessage,
       resolve: (value) => {
         if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
-        if (this.#pending.size === 0) this.#holdEventLoop();
+        if (this.#pending.size === 0) this.#deadlines.hold(false);
         resolve(value);
       },
       reject: (error) => {
         if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
-        if (this.#pending.size === 0) this.#holdEventLoop();
+        if (this.#pending.size === 0) this.#deadlines.hold(false);
         reject(error);
       },
       settle: (value) => this.#accept(pending, value),
     };
     if (onAbort !== undefined) signal?.addEventListener("abort", onAbort, { once: true });
     this.#pending.set(id, pending);
-    if (this.#pending.size === 1) this.#holdEventLoop();
-    this.#armDeadline(pending.deadline);
+    if (this.#pending.size === 1) this.#deadlines.hold(true);
+    this.#deadlines.arm(pending.deadline, true);
     const payload = request.type === "call"
       ? request.args
       : request.type === "set"
       ? [request.value]
       : [];
-    this.#post(pending.request, takeTransfers(payload));
+    this.#outbox.post(pending.request, takeTransfers(payload));
     return promise;
-  }
-
-  /** Arms the connection's one deadline timer for `deadline` if it is the earliest. */
-  #armDeadline(deadline: number): void {
-    if (this.#deadlineTimer !== undefined && this.#deadlineAt <= deadline) return;
-    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
-    this.#deadlineAt = deadline;
-    this.#deadlineTimer = setTimeout(
-      () => this.#expire(),
-      Math.max(0, deadline - performance.now()),
-    );
-    this.#holdEventLoop();
-  }
-
-  /**
-   * The deadline timer keeps the event loop alive exactly while calls are
-   * pending: a pending call must settle (in the inline tier nothing else holds
-   * the loop), but an idle connection must not keep the host from exiting.
-   */
-  #holdEventLoop(): void {
-    if (this.#deadlineTimer === undefined) return;
-    const id = this.#deadlineTimer as unknown as number;
-    if (this.#pending.size > 0) Deno.refTimer(id);
-    else Deno.unrefTimer(id);
   }
 
   /** Times out every request past its deadline, then re-arms for the next one. */
   #expire(): void {
-    this.#deadlineTimer = undefined;
     const now = performance.now();
     let next = Infinity;
     for (const [id, pending] of this.#pending) {
@@ -344,57 +286,25 @@ export class Connection {
         next = pending.deadline;
       }
     }
-    if (next !== Infinity) this.#armDeadline(next);
+    if (next !== Infinity) this.#deadlines.arm(next, this.#pending.size > 0);
   }
 
-  #clearDeadline(): void {
-    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
-    this.#deadlineTimer = undefined;
-  }
-
-  /** Queues a message; the messages of one tick leave together, as one batch. */
-  #post(message: HostMessage, transfer?: Transferable[]): void {
-    this.#outbox.push(message);
-    if (transfer !== undefined) this.#transfers.push(...transfer);
-    if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
-  }
-
-  #flush(): void {
-    const outbox = this.#outbox;
-    const transfer = this.#transfers.length > 0 ? this.#transfers : undefined;
-    this.#outbox = [];
-    this.#transfers = [];
-    if (outbox.length === 0 || this.#failure !== undefined) return;
-    try {
-      this.#isolate.send(
-        outbox.length === 1 ? outbox[0] : { type: "batch", messages: outbox },
-        transfer,
-      );
-    } catch {
-      // Something in the batch cannot be serialised: send one by one, so that only its call fails.
-      for (const message of outbox) this.#sendOne(message);
-    }
-  }
-
-  #sendOne(message: HostMessage): void {
-    try {
-      this.#isolate.send(message);
-    } catch (cause) {
-      if (message.type !== "call" && message.type !== "set") return;
-      const pending = this.#pending.get(message.id);
-      if (pending === undefined) return;
-      this.#pending.delete(message.id);
-      const reason = cause instanceof Error ? cause.message : String(cause);
-      pending.reject(
-        new ValidationError(
-          this.#plugin,
-          message.symbol,
-          unclonablePath(message),
-          `cannot be sent to the plugin: ${reason}`,
-          { cause },
-        ),
-      );
-    }
+  /** A message the outbox could not serialise: its call fails, naming what could not be sent. */
+  #unsendable(message: HostMessage, cause: unknown): void {
+    if (message.type !== "call" && message.type !== "set") return;
+    const pending = this.#pending.get(message.id);
+    if (pending === undefined) return;
+    this.#pending.delete(message.id);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    pending.reject(
+      new ValidationError(
+        this.#plugin,
+        message.symbol,
+        unclonablePath(message),
+        `cannot be sent to the plugin: ${reason}`,
+        { cause },
+      ),
+    );
   }
 
   #receive(message: PluginMessage): void {
@@ -435,10 +345,8 @@ export class Connection {
     const remote = isWireError(message.error)
       ? message.error
       : { name: "Error", message: String(message.error) };
-    const denial = remote.message.match(DENIAL);
-    if (denial !== null) {
-      this.#options.onDenied?.({ kind: denial[1], value: denial[2], symbol: pending.symbol });
-    }
+    const denial = deniedIn(remote.message, pending.symbol);
+    if (denial !== undefined) this.#options.onDenied?.(denial);
     pending.reject(
       remote.name === "PayloadTooLargeError" && typeof remote.size === "number"
         ? new PayloadTooLargeError(
@@ -480,7 +388,7 @@ export class Connection {
   }
 
   #failAll(error: PluginError): void {
-    this.#clearDeadline();
+    this.#deadlines.clear();
     this.#failure ??= error;
     const pending = [...this.#pending.values()];
     this.#pending.clear();
@@ -499,7 +407,7 @@ export class Connection {
   /** Tells plugin code the host gave up on a call, so that its signal aborts. */
   #cancel(id: number): void {
     if (this.#failure !== undefined) return;
-    this.#post({ type: "cancel", id });
+    this.#outbox.post({ type: "cancel", id });
   }
 
   /**
@@ -532,7 +440,7 @@ export class Connection {
         this.#ping = undefined;
       },
     };
-    this.#post({ type: "ping", id });
+    this.#outbox.post({ type: "ping", id });
   }
 
   /** Rejects every pending request with `PluginClosedError` and ends the isolate. Idempotent. */
