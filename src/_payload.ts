@@ -14,6 +14,8 @@ const SHARED = typeof SharedArrayBuffer === "function" ? SharedArrayBuffer : und
  * as the count passes `limit`, so a huge value costs no more than the limit.
  */
 export function measure(value: unknown, limit: number): PayloadFacts {
+  const flat = measureFlat(value);
+  if (flat !== undefined) return { bytes: flat, shared: false };
   const facts: PayloadFacts = { bytes: 0, shared: false };
   const seen = new Set<object>();
   const stack: unknown[] = [value];
@@ -54,6 +56,24 @@ export function measure(value: unknown, limit: number): PayloadFacts {
     }
   }
   return facts;
+}
+
+/**
+ * The common case without allocating: a primitive, or an array of primitives
+ * (a call's arguments). Returns undefined for anything else.
+ */
+function measureFlat(value: unknown): number | undefined {
+  if (typeof value !== "object") return typeof value === "string" ? value.length + 4 : 8;
+  if (value === null) return 8;
+  if (!Array.isArray(value)) return undefined;
+  let bytes = 8;
+  for (let index = 0; index < value.length; index++) {
+    const item = value[index];
+    if (typeof item === "string") bytes += item.length + 4;
+    else if (typeof item !== "object" || item === null) bytes += 8;
+    else return undefined;
+  }
+  return bytes;
 }
 
 /** The default bound on one message's payload: 64 MiB. */
