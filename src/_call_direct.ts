@@ -1,5 +1,5 @@
 import { PluginCallError, PluginTimeoutError } from "./call_errors.ts";
-import { LazyAbort, withCallSignal } from "./runtime/_call_signal.ts";
+import { callWithSignal, LazyAbort } from "./runtime/_call_signal.ts";
 import { toWireError } from "./runtime/wire_error.ts";
 import type { Bounds } from "./_connection.ts";
 
@@ -19,10 +19,7 @@ export function callDirect(
   const abort = new LazyAbort();
   let result: unknown;
   try {
-    result = withCallSignal(
-      abort.signal,
-      () => (target as (...args: unknown[]) => unknown)(...args),
-    );
+    result = callWithSignal(abort.signal, target as (...args: unknown[]) => unknown, args);
   } catch (error) {
     throw new PluginCallError(plugin, symbol, toWireError(error));
   }

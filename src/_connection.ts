@@ -9,24 +9,32 @@ import {
 } from "./call_errors.ts";
 import type { Isolate, IsolateSpec, IsolationTier } from "./isolation/types.ts";
 import type {
-  CallMessage,
-  GetMessage,
-  HostMessage,
   LoadErrorMessage,
   LogLevel,
   PluginMessage,
   ReadyMessage,
-  SetMessage,
   SymbolInfo,
 } from "./protocol.ts";
 import { PROTOCOL_VERSION } from "./protocol_version.ts";
 import { measure } from "./_payload.ts";
 import { takeTransfers } from "./runtime/transfer.ts";
 import { DeadlineTimer } from "./_deadline_timer.ts";
-import { Outbox } from "./_outbox.ts";
-import { type Denial, deniedIn, isWireError, type Request, unclonablePath } from "./_wire.ts";
+import {
+  CALL,
+  CANCEL,
+  GET,
+  hostRecordLength,
+  OK,
+  PING,
+  pluginRecordLength,
+  PONG,
+  RecordBatch,
+  type RequestTag,
+  SET,
+} from "./_records.ts";
+import { type Denial, deniedIn, isWireError, unclonablePath } from "./_wire.ts";
 
-export type { Denial, Request } from "./_wire.ts";
+export type { Denial } from "./_wire.ts";
 
 /** How long a request or the start may take, and what cancels it. */
 export interface Bounds {
@@ -47,16 +55,37 @@ export interface OpenOptions extends Bounds {
 /** How long a plugin may take to answer a ping after a deadline passed before it counts as stuck. */
 const STUCK_GRACE_MS = 500;
 
-interface Pending {
-  symbol: string;
-  timeoutMs: number;
+/** A request waiting for its reply. */
+class Pending {
+  readonly tag: RequestTag;
+  readonly symbol: string;
+  /** The arguments (call) or value (set), to name what could not be sent. */
+  readonly payload: unknown;
+  readonly timeoutMs: number;
   /** When the request times out, on the `performance.now()` clock. */
-  deadline: number;
-  request: CallMessage | GetMessage | SetMessage;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  /** Checks the reply's value, then resolves or rejects. */
-  settle(value: unknown): void;
+  readonly deadline: number;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+
+  constructor(
+    tag: RequestTag,
+    symbol: string,
+    payload: unknown,
+    bounds: Bounds,
+    deadline: number,
+    resolvers: PromiseWithResolvers<unknown>,
+  ) {
+    this.tag = tag;
+    this.symbol = symbol;
+    this.payload = payload;
+    this.timeoutMs = bounds.timeoutMs;
+    this.deadline = deadline;
+    this.signal = bounds.signal;
+    this.resolve = resolvers.resolve;
+    this.reject = resolvers.reject;
+  }
 }
 
 /**
@@ -77,7 +106,7 @@ export class Connection {
   readonly #options: OpenOptions;
   #ping: { id: number; answered(): void } | undefined;
   readonly #deadlines = new DeadlineTimer(() => this.#expire());
-  readonly #outbox: Outbox;
+  readonly #outbox: RecordBatch;
 
   private constructor(
     plugin: string,
@@ -88,9 +117,13 @@ export class Connection {
     this.#onCrash = options.onCrash;
     this.#options = options;
     this.#maxMessageBytes = options.maxMessageBytes;
-    this.#outbox = new Outbox((message, transfer) => {
-      if (this.#failure === undefined) this.#isolate.send(message, transfer);
-    }, (message, cause) => this.#unsendable(message, cause));
+    this.#outbox = new RecordBatch(
+      (records, transfer) => {
+        if (this.#failure === undefined) this.#isolate.send({ type: "batch", records }, transfer);
+      },
+      hostRecordLength,
+      (record, cause) => this.#unsendable(record, cause),
+    );
     this.#isolate = start({
       message: (message) => this.#receive(message),
       exit: (reason) => this.#crash(reason),
@@ -208,25 +241,26 @@ export class Connection {
   /**
    * Sends a request and waits for its reply.
    *
+   * @param tag What the request does: `CALL`, `GET` or `SET`.
+   * @param payload The arguments of a call (an array the connection may keep), or the value of a set.
    * @throws {PluginCallError} When plugin code threw.
    * @throws {PluginTimeoutError} When the deadline passed.
    * @throws {PluginCrashedError} When the isolate ended first.
    * @throws {PluginClosedError} When the plugin was closed first.
    * @throws {ValidationError} When the request cannot be serialised.
    */
-  request(request: Request, bounds: Bounds): Promise<unknown> {
+  request(tag: RequestTag, symbol: string, payload: unknown, bounds: Bounds): Promise<unknown> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    if (bounds.signal?.aborted) return Promise.reject(bounds.signal.reason);
-    if (request.type !== "get") {
-      const payload = request.type === "call" ? request.args : request.value;
+    const signal = bounds.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (tag !== GET) {
       const { bytes } = measure(payload, this.#maxMessageBytes);
       if (bytes > this.#maxMessageBytes) {
-        const what = request.type === "call" ? "arguments" : "value";
         return Promise.reject(
           new PayloadTooLargeError(
             this.#plugin,
-            request.symbol,
-            what,
+            symbol,
+            tag === CALL ? "arguments" : "value",
             bytes,
             this.#maxMessageBytes,
           ),
@@ -234,42 +268,44 @@ export class Connection {
       }
     }
     const id = this.#nextId++;
-    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
-    const signal = bounds.signal;
-    const onAbort = signal === undefined ? undefined : () => {
-      if (this.#pending.delete(id)) {
-        pending.reject(signal.reason);
+    const resolvers = Promise.withResolvers<unknown>();
+    const deadline = performance.now() + bounds.timeoutMs;
+    const pending = new Pending(tag, symbol, payload, bounds, deadline, resolvers);
+    if (signal !== undefined) {
+      pending.onAbort = () => {
+        if (this.#pending.get(id) !== pending) return;
+        this.#settle(id, pending, false, signal.reason);
         this.#cancel(id);
-      }
-    };
-    const pending: Pending = {
-      symbol: request.symbol,
-      timeoutMs: bounds.timeoutMs,
-      deadline: performance.now() + bounds.timeoutMs,
-      request: { ...request, id } as CallMessage | GetMessage | SetMessage,
-      resolve: (value) => {
-        if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
-        if (this.#pending.size === 0) this.#deadlines.hold(false);
-        resolve(value);
-      },
-      reject: (error) => {
-        if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
-        if (this.#pending.size === 0) this.#deadlines.hold(false);
-        reject(error);
-      },
-      settle: (value) => this.#accept(pending, value),
-    };
-    if (onAbort !== undefined) signal?.addEventListener("abort", onAbort, { once: true });
+      };
+      signal.addEventListener("abort", pending.onAbort, { once: true });
+    }
     this.#pending.set(id, pending);
     if (this.#pending.size === 1) this.#deadlines.hold(true);
-    this.#deadlines.arm(pending.deadline, true);
-    const payload = request.type === "call"
-      ? request.args
-      : request.type === "set"
-      ? [request.value]
-      : [];
-    this.#outbox.post(pending.request, takeTransfers(payload));
-    return promise;
+    this.#deadlines.arm(deadline, true);
+    const records = this.#outbox.open();
+    if (tag === CALL) {
+      const args = payload as unknown[];
+      records.push(CALL, id, symbol, args.length);
+      for (let index = 0; index < args.length; index++) records.push(args[index]);
+      this.#outbox.transfer(takeTransfers(args));
+    } else if (tag === SET) {
+      records.push(SET, id, symbol, payload);
+      this.#outbox.transfer(takeTransfers([payload]));
+    } else {
+      records.push(GET, id, symbol);
+    }
+    return resolvers.promise;
+  }
+
+  /** Removes a request and settles it. */
+  #settle(id: number, pending: Pending, ok: boolean, value: unknown): void {
+    this.#pending.delete(id);
+    if (pending.onAbort !== undefined) {
+      pending.signal?.removeEventListener("abort", pending.onAbort);
+    }
+    if (this.#pending.size === 0) this.#deadlines.hold(false);
+    if (ok) pending.resolve(value);
+    else pending.reject(value);
   }
 
   /** Times out every request past its deadline, then re-arms for the next one. */
@@ -278,8 +314,12 @@ export class Connection {
     let next = Infinity;
     for (const [id, pending] of this.#pending) {
       if (pending.deadline <= now + 1) {
-        this.#pending.delete(id);
-        pending.reject(new PluginTimeoutError(this.#plugin, pending.symbol, pending.timeoutMs));
+        this.#settle(
+          id,
+          pending,
+          false,
+          new PluginTimeoutError(this.#plugin, pending.symbol, pending.timeoutMs),
+        );
         this.#cancel(id);
         this.#checkStuck(pending.symbol, pending.timeoutMs);
       } else if (pending.deadline < next) {
@@ -289,18 +329,20 @@ export class Connection {
     if (next !== Infinity) this.#deadlines.arm(next, this.#pending.size > 0);
   }
 
-  /** A message the outbox could not serialise: its call fails, naming what could not be sent. */
-  #unsendable(message: HostMessage, cause: unknown): void {
-    if (message.type !== "call" && message.type !== "set") return;
-    const pending = this.#pending.get(message.id);
-    if (pending === undefined) return;
-    this.#pending.delete(message.id);
+  /** A record the outbox could not serialise: its request fails, naming what could not be sent. */
+  #unsendable(record: unknown[], cause: unknown): void {
+    const id = record[1] as number;
+    const pending = this.#pending.get(id);
+    if (pending === undefined || (record[0] !== CALL && record[0] !== SET)) return;
     const reason = cause instanceof Error ? cause.message : String(cause);
-    pending.reject(
+    this.#settle(
+      id,
+      pending,
+      false,
       new ValidationError(
         this.#plugin,
-        message.symbol,
-        unclonablePath(message),
+        pending.symbol,
+        unclonablePath(pending.tag, pending.payload),
         `cannot be sent to the plugin: ${reason}`,
         { cause },
       ),
@@ -310,9 +352,7 @@ export class Connection {
   #receive(message: PluginMessage): void {
     if (typeof message !== "object" || message === null) return;
     if (message.type === "batch") {
-      if (Array.isArray(message.messages)) {
-        for (const inner of message.messages) this.#receive(inner);
-      }
+      if (Array.isArray(message.records)) this.#receiveRecords(message.records);
       return;
     }
     if (message.type === "exit") {
@@ -326,28 +366,40 @@ export class Connection {
       if (typeof message.text === "string") this.#options.onLog?.(message.level, message.text);
       return;
     }
-    if (message.type === "pong") {
-      if (message.id === this.#ping?.id) this.#ping.answered();
-      return;
-    }
     if (this.#onHandshake !== undefined) {
       if (message.type === "ready" || message.type === "load-error") this.#onHandshake(message);
-      return;
     }
-    if (message.type !== "ok" && message.type !== "err") return;
-    const pending = this.#pending.get(message.id);
-    if (pending === undefined) return; // a late reply to a request that already timed out or was aborted
-    this.#pending.delete(message.id);
-    if (message.type === "ok") {
-      pending.settle(message.value);
-      return;
+  }
+
+  /** Replies and pongs; a malformed record ends the batch (a hostile runtime may send anything). */
+  #receiveRecords(records: unknown[]): void {
+    for (let at = 0; at < records.length;) {
+      const length = pluginRecordLength(records, at);
+      if (length === 0) return;
+      const id = records[at + 1];
+      if (records[at] === PONG) {
+        if (this.#ping !== undefined && id === this.#ping.id) this.#ping.answered();
+      } else {
+        // Undefined for a late reply to a request that already timed out or was aborted.
+        const pending = this.#pending.get(id as number);
+        if (pending !== undefined) {
+          if (records[at] === OK) this.#accept(id as number, pending, records[at + 2]);
+          else this.#refused(id as number, pending, records[at + 2]);
+        }
+      }
+      at += length;
     }
-    const remote = isWireError(message.error)
-      ? message.error
-      : { name: "Error", message: String(message.error) };
+  }
+
+  /** A request plugin code failed: a call error, or a result too large to send. */
+  #refused(id: number, pending: Pending, error: unknown): void {
+    const remote = isWireError(error) ? error : { name: "Error", message: String(error) };
     const denial = deniedIn(remote.message, pending.symbol);
     if (denial !== undefined) this.#options.onDenied?.(denial);
-    pending.reject(
+    this.#settle(
+      id,
+      pending,
+      false,
       remote.name === "PayloadTooLargeError" && typeof remote.size === "number"
         ? new PayloadTooLargeError(
           this.#plugin,
@@ -361,10 +413,13 @@ export class Connection {
   }
 
   /** Checks a reply's value as it arrives: a hostile runtime may skip its own checks. */
-  #accept(pending: Pending, value: unknown): void {
+  #accept(id: number, pending: Pending, value: unknown): void {
     const { bytes, shared } = measure(value, this.#maxMessageBytes);
     if (bytes > this.#maxMessageBytes) {
-      pending.reject(
+      this.#settle(
+        id,
+        pending,
+        false,
         new PayloadTooLargeError(
           this.#plugin,
           pending.symbol,
@@ -374,7 +429,10 @@ export class Connection {
         ),
       );
     } else if (shared) {
-      pending.reject(
+      this.#settle(
+        id,
+        pending,
+        false,
         new ValidationError(
           this.#plugin,
           pending.symbol,
@@ -383,16 +441,21 @@ export class Connection {
         ),
       );
     } else {
-      pending.resolve(value);
+      this.#settle(id, pending, true, value);
     }
   }
 
   #failAll(error: PluginError): void {
-    this.#deadlines.clear();
     this.#failure ??= error;
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const entry of pending) entry.reject(error);
+    this.#rejectAll(() => error);
+  }
+
+  /** Settles every pending request with the error `errorFor` gives it. */
+  #rejectAll(errorFor: (pending: Pending) => PluginError): void {
+    this.#deadlines.clear();
+    for (const [id, pending] of [...this.#pending]) {
+      this.#settle(id, pending, false, errorFor(pending));
+    }
   }
 
   #crash(reason: string): void {
@@ -407,7 +470,7 @@ export class Connection {
   /** Tells plugin code the host gave up on a call, so that its signal aborts. */
   #cancel(id: number): void {
     if (this.#failure !== undefined) return;
-    this.#outbox.post({ type: "cancel", id });
+    this.#outbox.open().push(CANCEL, id);
   }
 
   /**
@@ -425,11 +488,9 @@ export class Connection {
         `it did not yield within ${STUCK_GRACE_MS} ms after "${symbol}" passed its ${timeoutMs} ms deadline`;
       const crash = new PluginCrashedError(this.#plugin, reason);
       this.#failure = crash;
-      const pending = [...this.#pending.values()];
-      this.#pending.clear();
-      for (const entry of pending) {
-        entry.reject(new PluginTimeoutError(this.#plugin, entry.symbol, entry.timeoutMs));
-      }
+      this.#rejectAll((pending) =>
+        new PluginTimeoutError(this.#plugin, pending.symbol, pending.timeoutMs)
+      );
       void this.#isolate.terminate();
       this.#onCrash(crash);
     }, STUCK_GRACE_MS);
@@ -440,7 +501,7 @@ export class Connection {
         this.#ping = undefined;
       },
     };
-    this.#outbox.post({ type: "ping", id });
+    this.#outbox.open().push(PING, id);
   }
 
   /** Rejects every pending request with `PluginClosedError` and ends the isolate. Idempotent. */

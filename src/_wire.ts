@@ -1,7 +1,5 @@
-import type { CallMessage, GetMessage, SetMessage, WireError } from "./protocol.ts";
-
-/** A request as the host writes it; the connection adds the id. */
-export type Request = Omit<CallMessage, "id"> | Omit<GetMessage, "id"> | Omit<SetMessage, "id">;
+import type { WireError } from "./protocol.ts";
+import { CALL, type RequestTag, SET } from "./_records.ts";
 
 /** A permission plugin code tried and was refused. */
 export interface Denial {
@@ -28,12 +26,12 @@ export function isWireError(value: unknown): value is WireError {
     typeof (value as WireError).message === "string";
 }
 
-/** Finds which part of a request cannot be cloned, to name it in the error. */
-export function unclonablePath(request: Request): string {
-  const parts: [string, unknown][] = request.type === "call"
-    ? request.args.map((arg, index) => [`args[${index}]`, arg])
-    : request.type === "set"
-    ? [["value", request.value]]
+/** Finds which part of a request's payload (a call's arguments, a set's value) cannot be cloned, to name it. */
+export function unclonablePath(tag: RequestTag, payload: unknown): string {
+  const parts: [string, unknown][] = tag === CALL
+    ? (payload as unknown[]).map((arg, index) => [`args[${index}]`, arg])
+    : tag === SET
+    ? [["value", payload]]
     : [];
   for (const [path, value] of parts) {
     try {
@@ -42,5 +40,5 @@ export function unclonablePath(request: Request): string {
       return path;
     }
   }
-  return request.type === "set" ? "value" : "args";
+  return tag === SET ? "value" : "args";
 }

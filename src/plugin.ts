@@ -16,7 +16,8 @@ import type { Manifest } from "./manifest.ts";
 import type { PermissionGrant } from "./permissions.ts";
 import type { SymbolInfo } from "./protocol.ts";
 import type { CallOptions, LookupOptions, Remote, RemoteFunction, Variable } from "./types.ts";
-import type { Bounds, Request } from "./_connection.ts";
+import type { Bounds } from "./_connection.ts";
+import { CALL, GET, type RequestTag, SET } from "./_records.ts";
 import type { Supervisor } from "./_supervisor.ts";
 import { validate } from "./_validate.ts";
 import { callDirect } from "./_call_direct.ts";
@@ -162,20 +163,25 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     return { timeoutMs: options.timeoutMs ?? this.#callTimeoutMs, signal: options.signal };
   }
 
-  #send(request: Request, options?: CallOptions): Promise<unknown> {
+  #send(
+    tag: RequestTag,
+    symbol: string,
+    payload: unknown,
+    options?: CallOptions,
+  ): Promise<unknown> {
     if (this.#closing !== undefined) {
-      return Promise.reject(new PluginClosedError(this.name, request.symbol));
+      return Promise.reject(new PluginClosedError(this.name, symbol));
     }
     const bounds = this.#bounds(options);
     const ready = this.#supervisor.ready;
-    if (ready !== undefined) return ready.request(request, bounds);
+    if (ready !== undefined) return ready.request(tag, symbol, payload, bounds);
     if (bounds.signal?.aborted) return Promise.reject(bounds.signal.reason);
     // A restart is under way (or the plugin is dead): wait for it, within the call's one deadline.
     const started = performance.now();
-    return this.#supervisor.connection(request.symbol, bounds).then((connection) => {
+    return this.#supervisor.connection(symbol, bounds).then((connection) => {
       const left = bounds.timeoutMs - (performance.now() - started);
-      if (left <= 0) throw new PluginTimeoutError(this.name, request.symbol, bounds.timeoutMs);
-      return connection.request(request, { ...bounds, timeoutMs: left });
+      if (left <= 0) throw new PluginTimeoutError(this.name, symbol, bounds.timeoutMs);
+      return connection.request(tag, symbol, payload, { ...bounds, timeoutMs: left });
     });
   }
 
@@ -185,7 +191,8 @@ export class PluginHandle implements Plugin<ContractSymbols> {
       throw new SymbolKindError(this.name, name, options.kind, kind);
     }
     if (kind === "function") {
-      const remote: RemoteFunction = (...args: unknown[]) => this.call(name, args);
+      // The rest parameter is a fresh array, so it needs no defensive copy.
+      const remote: RemoteFunction = (...args: unknown[]) => this.#call(name, args);
       Object.defineProperty(remote, "name", { value: name });
       return remote as never;
     }
@@ -198,7 +205,7 @@ export class PluginHandle implements Plugin<ContractSymbols> {
       name,
       readonly,
       get: async (options?: CallOptions) => {
-        const value = await this.#send({ type: "get", symbol: name }, options);
+        const value = await this.#send(GET, name, undefined, options);
         const spec = this.#spec(name);
         return spec?.kind === "variable" ? validate(spec.schema, value, where) : value;
       },
@@ -210,29 +217,50 @@ export class PluginHandle implements Plugin<ContractSymbols> {
         const checked = spec?.kind === "variable"
           ? await validate(spec.schema, value, where)
           : value;
-        await this.#send({ type: "set", symbol: name, value: checked }, options);
+        await this.#send(SET, name, checked, options);
       },
     });
   }
 
-  async call(name: string, args: readonly unknown[] = [], options?: CallOptions): Promise<unknown> {
-    const kind = this.#kindOf(name);
-    if (kind !== "function") throw new SymbolKindError(this.name, name, "function", kind);
+  call(name: string, args: readonly unknown[] = [], options?: CallOptions): Promise<unknown> {
     if (!Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot call "${name}": args must be an array; current value is ${String(args)}`,
+      return Promise.reject(
+        new TypeError(
+          `Cannot call "${name}": args must be an array; current value is ${String(args)}`,
+        ),
       );
     }
-    const spec = this.#spec(name);
-    if (spec?.kind !== "function") {
+    // Copied: the arguments leave at the end of the tick, and the caller may reuse its array before.
+    return this.#call(name, [...args], options);
+  }
+
+  /** Calls with arguments the handle owns. Never throws: every failure is a rejection. */
+  #call(name: string, args: unknown[], options?: CallOptions): Promise<unknown> {
+    try {
+      const kind = this.#kindOf(name);
+      if (kind !== "function") throw new SymbolKindError(this.name, name, "function", kind);
+      const spec = this.#spec(name);
+      if (spec?.kind === "function") return this.#callValidated(name, spec, args, options);
       const direct = options?.signal === undefined && this.#closing === undefined
         ? this.#supervisor.ready?.direct
         : undefined;
       if (direct !== undefined) {
-        return await callDirect(this.name, name, direct[name], args, this.#bounds(options));
+        return Promise.resolve(
+          callDirect(this.name, name, direct[name], args, this.#bounds(options)),
+        );
       }
-      return await this.#send({ type: "call", symbol: name, args: [...args] }, options);
+      return this.#send(CALL, name, args, options);
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
+
+  async #callValidated(
+    name: string,
+    spec: Extract<SymbolSpec, { kind: "function" }>,
+    args: unknown[],
+    options?: CallOptions,
+  ): Promise<unknown> {
     if (args.length > spec.args.length) {
       throw new ValidationError(
         this.name,
@@ -246,7 +274,7 @@ export class PluginHandle implements Plugin<ContractSymbols> {
         validate(schema, args[index], { plugin: this.name, symbol: name, prefix: `args[${index}]` })
       ),
     );
-    const result = await this.#send({ type: "call", symbol: name, args: checked }, options);
+    const result = await this.#send(CALL, name, checked, options);
     return validate(spec.returns, result, { plugin: this.name, symbol: name, prefix: "result" });
   }
 

@@ -39,59 +39,18 @@ export interface InitMessage {
   maxMessageBytes: number;
 }
 
-/** Host → plugin: call an exported function. */
-export interface CallMessage {
-  type: "call";
-  id: number;
-  symbol: string;
-  args: unknown[];
-}
-
-/** Host → plugin: read an exported variable or value. */
-export interface GetMessage {
-  type: "get";
-  id: number;
-  symbol: string;
-}
-
-/** Host → plugin: write an exported variable. */
-export interface SetMessage {
-  type: "set";
-  id: number;
-  symbol: string;
-  value: unknown;
-}
-
-/** Host → plugin: the caller gave up on a request (deadline or abort); plugin code sees its signal abort. */
-export interface CancelMessage {
-  type: "cancel";
-  id: number;
-}
-
-/** Host → plugin: are you still answering? Sent after a deadline passes, to tell a slow plugin from a stuck one. */
-export interface PingMessage {
-  type: "ping";
-  id: number;
-}
-
 /** Every message the host sends. */
-export type HostMessage =
-  | InitMessage
-  | CallMessage
-  | GetMessage
-  | SetMessage
-  | CancelMessage
-  | PingMessage
-  | HostBatch;
+export type HostMessage = InitMessage | HostBatch;
 
-/** Host → plugin: several messages sent in the same tick, carried as one to save a round of serialisation. */
+/**
+ * Host → plugin: the requests of one tick (calls, reads, writes, cancels,
+ * pings) as flat records, laid out as `src/_records.ts` describes. Each
+ * request carries an `id` that its reply repeats.
+ */
 export interface HostBatch {
   type: "batch";
-  messages: HostMessage[];
+  records: unknown[];
 }
-
-/** A request the host sends once the plugin is ready: it carries an `id` that the reply repeats. */
-export type RequestMessage = CallMessage | GetMessage | SetMessage;
 
 /** Plugin → host: the entry module loaded; here is what it exports. */
 export interface ReadyMessage {
@@ -107,30 +66,10 @@ export interface LoadErrorMessage {
   error: WireError;
 }
 
-/** Plugin → host: a request succeeded. */
-export interface OkMessage {
-  type: "ok";
-  id: number;
-  value: unknown;
-}
-
-/** Plugin → host: a request failed; `error` is what plugin code threw. */
-export interface ErrMessage {
-  type: "err";
-  id: number;
-  error: WireError;
-}
-
 /** Plugin → host: plugin code is ending its isolate (`Deno.exit()`, `self.close()`); sent just before. */
 export interface ExitMessage {
   type: "exit";
   reason: string;
-}
-
-/** Plugin → host: the answer to a ping. */
-export interface PongMessage {
-  type: "pong";
-  id: number;
 }
 
 /** How loud a log line is, after the `console` method that wrote it. */
@@ -143,10 +82,10 @@ export interface LogMessage {
   text: string;
 }
 
-/** Plugin → host: replies that were ready together, carried as one. */
+/** Plugin → host: the replies (and pongs) of one tick as flat records, laid out as `src/_records.ts` describes. */
 export interface PluginBatch {
   type: "batch";
-  messages: PluginMessage[];
+  records: unknown[];
 }
 
 /** Every message a plugin's runtime sends. */
@@ -154,8 +93,5 @@ export type PluginMessage =
   | PluginBatch
   | ReadyMessage
   | LoadErrorMessage
-  | OkMessage
-  | ErrMessage
   | ExitMessage
-  | PongMessage
   | LogMessage;

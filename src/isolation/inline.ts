@@ -27,7 +27,7 @@ function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
       direct = spec.module;
       return {
         reply: readyReply(spec.module),
-        dispatcher: createDispatcher(spec.module, init.maxMessageBytes),
+        dispatcher: createDispatcher(spec.module),
       };
     },
   });

@@ -2,17 +2,20 @@
 const CALL_SIGNAL = Symbol.for("sandplug.callSignal");
 
 /**
- * Runs `start` (the synchronous start of a plugin function) with `signal` as
- * the source of the current call's signal, so that plugin code can read it
- * with the SDK's `callSignal()` before its first `await`. The signal is made
- * only if plugin code asks for it.
+ * Calls `fn(...args)` with `signal` as the source of the current call's
+ * signal, so that plugin code can read it with the SDK's `callSignal()`
+ * before its first `await`. The signal is made only if plugin code asks.
  */
-export function withCallSignal<T>(signal: () => AbortSignal, start: () => T): T {
+export function callWithSignal(
+  signal: () => AbortSignal,
+  fn: (...args: unknown[]) => unknown,
+  args: readonly unknown[],
+): unknown {
   const scope = globalThis as Record<symbol, unknown>;
   const previous = scope[CALL_SIGNAL];
   scope[CALL_SIGNAL] = signal;
   try {
-    return start();
+    return fn(...args);
   } finally {
     scope[CALL_SIGNAL] = previous;
   }

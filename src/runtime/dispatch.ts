@@ -5,12 +5,11 @@
  *
  * @module
  */
-import type { PluginMessage, RequestMessage, SymbolInfo, SymbolKind } from "../protocol.ts";
+import type { PluginMessage, SymbolInfo, SymbolKind } from "../protocol.ts";
 import { PROTOCOL_VERSION } from "../protocol_version.ts";
 import { isVariable } from "./sdk.ts";
 import { toWireError } from "./wire_error.ts";
-import { LazyAbort, withCallSignal } from "./_call_signal.ts";
-import { measure } from "../_payload.ts";
+import { callWithSignal } from "./_call_signal.ts";
 
 type Namespace = Record<string, unknown>;
 
@@ -20,12 +19,23 @@ function kindOf(value: unknown): SymbolKind {
   return "value";
 }
 
+/**
+ * How a request's outcome leaves: `ok` with the value, or not with the error
+ * as data. Called exactly once per request, synchronously when plugin code
+ * returned a plain value.
+ */
+export type Reply = (id: number, ok: boolean, value: unknown) => void;
+
 /** A loaded plugin module, ready to answer requests. */
 export interface Dispatcher {
   /** The plugin's exports, sorted by name. */
   readonly symbols: SymbolInfo[];
-  /** Answers one request; never rejects. */
-  handle(request: RequestMessage): Promise<PluginMessage>;
+  /** Calls an exported function. */
+  call(id: number, symbol: string, args: unknown[], reply: Reply): void;
+  /** Reads an exported variable or constant. */
+  get(id: number, symbol: string, reply: Reply): void;
+  /** Writes an exported variable. */
+  set(id: number, symbol: string, value: unknown, reply: Reply): void;
   /** Aborts the signal of a running call (the host gave up on it). */
   cancel(id: number): void;
 }
@@ -37,7 +47,8 @@ export interface Dispatcher {
  */
 export async function loadEntry(
   entry: string,
-  maxMessageBytes: number,
+  // TODO(integration): drop once worker_main.ts and process_main.ts stop passing it.
+  _maxMessageBytes?: number,
 ): Promise<{ reply: PluginMessage; dispatcher?: Dispatcher; namespace?: Namespace }> {
   let namespace: Namespace;
   try {
@@ -47,7 +58,7 @@ export async function loadEntry(
   }
   return {
     reply: readyReply(namespace),
-    dispatcher: createDispatcher(namespace, maxMessageBytes),
+    dispatcher: createDispatcher(namespace),
     namespace,
   };
 }
@@ -61,75 +72,95 @@ export function readyReply(namespace: Namespace): PluginMessage {
   return { type: "ready", protocol: PROTOCOL_VERSION, symbols: listSymbols(namespace) };
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}
+
 /** Answers requests against an already-loaded module namespace. */
-export function createDispatcher(namespace: Namespace, maxMessageBytes: number): Dispatcher {
+export function createDispatcher(namespace: Namespace): Dispatcher {
   const symbols = listSymbols(namespace);
-  const running = new Map<number, LazyAbort>();
   const kinds = new Map(symbols.map((symbol) => [symbol.name, symbol.kind]));
-  const fail = (id: number, name: string, message: string): PluginMessage => ({
-    type: "err",
-    id,
-    error: { name, message },
-  });
+  // Signals exist only for calls whose code asked for one, so most calls cost no controller.
+  const signals = new Map<number, AbortController>();
+  let starting = 0;
+  const signalOfStartingCall = (): AbortSignal => {
+    let controller = signals.get(starting);
+    if (controller === undefined) signals.set(starting, controller = new AbortController());
+    return controller.signal;
+  };
+  const fail = (id: number, reply: Reply, name: string, message: string) =>
+    reply(id, false, { name, message });
+  const missing = (id: number, symbol: string, reply: Reply) =>
+    fail(id, reply, "ReferenceError", `the plugin does not export "${symbol}"`);
 
-  function reply(id: number, value: unknown): PluginMessage {
-    const { bytes } = measure(value, maxMessageBytes);
-    if (bytes <= maxMessageBytes) return { type: "ok", id, value };
-    return {
-      type: "err",
-      id,
-      error: {
-        name: "PayloadTooLargeError",
-        message: `the result is over ${maxMessageBytes} bytes`,
-        size: bytes,
+  function settle(id: number, reply: Reply, result: PromiseLike<unknown>): void {
+    result.then(
+      (value) => {
+        if (signals.size > 0) signals.delete(id);
+        reply(id, true, value);
       },
-    };
+      (error) => {
+        if (signals.size > 0) signals.delete(id);
+        reply(id, false, toWireError(error));
+      },
+    );
   }
 
-  async function handle(request: RequestMessage): Promise<PluginMessage> {
-    const { id, symbol } = request;
-    const kind = kinds.get(symbol);
-    if (kind === undefined) {
-      return fail(id, "ReferenceError", `the plugin does not export "${symbol}"`);
-    }
-    const target = namespace[symbol];
-    try {
-      switch (request.type) {
-        case "call": {
-          if (kind !== "function") {
-            return fail(id, "TypeError", `"${symbol}" is a ${kind}, not a function`);
-          }
-          const controller = new LazyAbort();
-          running.set(id, controller);
-          try {
-            const fn = target as (...args: unknown[]) => unknown;
-            const value = await withCallSignal(controller.signal, () => fn(...request.args));
-            return reply(id, value);
-          } finally {
-            running.delete(id);
-          }
-        }
-        case "get":
-          if (kind === "function") {
-            return fail(id, "TypeError", `"${symbol}" is a function, not a variable`);
-          }
-          return reply(id, kind === "variable" ? (target as { value: unknown }).value : target);
-        case "set":
-          if (kind !== "variable") {
-            return fail(id, "TypeError", `"${symbol}" is a ${kind}, not a variable`);
-          }
-          (target as { value: unknown }).value = request.value;
-          return { type: "ok", id, value: undefined };
-      }
-    } catch (error) {
-      return { type: "err", id, error: toWireError(error) };
-    }
-  }
   return {
     symbols,
-    handle,
+    call(id, symbol, args, reply) {
+      const kind = kinds.get(symbol);
+      if (kind === undefined) return missing(id, symbol, reply);
+      if (kind !== "function") {
+        return fail(id, reply, "TypeError", `"${symbol}" is a ${kind}, not a function`);
+      }
+      let result: unknown;
+      starting = id;
+      try {
+        result = callWithSignal(
+          signalOfStartingCall,
+          namespace[symbol] as (...args: unknown[]) => unknown,
+          args,
+        );
+      } catch (error) {
+        if (signals.size > 0) signals.delete(id);
+        return reply(id, false, toWireError(error));
+      }
+      if (isThenable(result)) return settle(id, reply, result);
+      if (signals.size > 0) signals.delete(id);
+      reply(id, true, result);
+    },
+    get(id, symbol, reply) {
+      const kind = kinds.get(symbol);
+      if (kind === undefined) return missing(id, symbol, reply);
+      if (kind === "function") {
+        return fail(id, reply, "TypeError", `"${symbol}" is a function, not a variable`);
+      }
+      const target = namespace[symbol];
+      let value: unknown;
+      try {
+        value = kind === "variable" ? (target as { value: unknown }).value : target;
+      } catch (error) {
+        return reply(id, false, toWireError(error));
+      }
+      reply(id, true, value);
+    },
+    set(id, symbol, value, reply) {
+      const kind = kinds.get(symbol);
+      if (kind === undefined) return missing(id, symbol, reply);
+      if (kind !== "variable") {
+        return fail(id, reply, "TypeError", `"${symbol}" is a ${kind}, not a variable`);
+      }
+      try {
+        (namespace[symbol] as { value: unknown }).value = value;
+      } catch (error) {
+        return reply(id, false, toWireError(error));
+      }
+      reply(id, true, undefined);
+    },
     cancel(id) {
-      running.get(id)?.abort(new DOMException("the host gave up on this call", "AbortError"));
+      signals.get(id)?.abort(new DOMException("the host gave up on this call", "AbortError"));
     },
   };
 }

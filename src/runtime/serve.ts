@@ -1,14 +1,29 @@
 /**
  * The message loop of a plugin's runtime, shared by every tier: the
- * handshake, requests, cancellation, pings, and batches. Each tier gives it
- * a way to post messages and a way to load the plugin.
+ * handshake, then batches of requests, cancels and pings. The replies of one
+ * tick leave together as one batch. Each tier gives it a way to post messages
+ * and a way to load the plugin.
  *
  * @module
  */
 import type { HostMessage, InitMessage, PluginMessage } from "../protocol.ts";
-import type { Dispatcher } from "./dispatch.ts";
+import type { Dispatcher, Reply } from "./dispatch.ts";
 import { toWireError } from "./wire_error.ts";
 import { takeTransfers } from "./transfer.ts";
+import { measure } from "../_payload.ts";
+import {
+  CALL,
+  CANCEL,
+  ERR,
+  GET,
+  hostRecordLength,
+  OK,
+  PING,
+  pluginRecordLength,
+  PONG,
+  RecordBatch,
+  SET,
+} from "../_records.ts";
 
 /** What a tier gives the loop. */
 export interface ServeOptions {
@@ -22,95 +37,94 @@ export interface ServeOptions {
   load(init: InitMessage): Promise<{ reply: PluginMessage; dispatcher?: Dispatcher }>;
 }
 
-/** The buffers that a reply's value (or a batch's values) marked for transfer. */
-function transfersOf(message: PluginMessage): Transferable[] | undefined {
-  if (message.type === "ok") return takeTransfers([message.value]);
-  if (message.type !== "batch") return undefined;
-  return takeTransfers(
-    message.messages.map((inner) => inner.type === "ok" ? inner.value : undefined),
-  );
-}
-
 /** Returns the function that takes each message from the host. */
 export function serve(options: ServeOptions): (message: HostMessage) => void {
   let dispatcher: Dispatcher | undefined;
   let started = false;
+  let maxMessageBytes = 0;
 
-  function send(message: PluginMessage): void {
-    try {
-      options.post(message, transfersOf(message));
-    } catch (error) {
-      if (message.type === "batch") {
-        // One reply could not be serialised: send them one by one, so that only it fails.
-        for (const inner of message.messages) send(inner);
-      } else if (message.type === "ok") {
-        const reason = toWireError(error);
-        options.post({
-          type: "err",
-          id: message.id,
-          error: {
-            name: "DataCloneError",
-            message: `the result cannot be sent to the host: ${reason.message}`,
-          },
-        });
-      } else {
-        throw error;
-      }
+  const replies = new RecordBatch(
+    (records, transfer) => options.post({ type: "batch", records }, transfer),
+    pluginRecordLength,
+    (record, cause) => {
+      if (record[0] !== OK) throw cause;
+      // Only this result could not be serialised: its call fails, saying why.
+      const reason = toWireError(cause);
+      options.post({
+        type: "batch",
+        records: [ERR, record[1], {
+          name: "DataCloneError",
+          message: `the result cannot be sent to the host: ${reason.message}`,
+        }],
+      });
+    },
+  );
+
+  const reply: Reply = (id, ok, value) => {
+    const records = replies.open();
+    if (!ok) {
+      records.push(ERR, id, value);
+      return;
     }
+    const { bytes } = measure(value, maxMessageBytes);
+    if (bytes > maxMessageBytes) {
+      records.push(ERR, id, {
+        name: "PayloadTooLargeError",
+        message: `the result is over ${maxMessageBytes} bytes`,
+        size: bytes,
+      });
+      return;
+    }
+    records.push(OK, id, value);
+    if (typeof value === "object" && value !== null) replies.transfer(takeTransfers([value]));
+  };
+
+  async function start(init: InitMessage): Promise<void> {
+    if (started) return;
+    started = true;
+    maxMessageBytes = init.maxMessageBytes;
+    const loaded = await options.load(init);
+    dispatcher = loaded.dispatcher;
+    options.post(loaded.reply);
   }
 
-  async function handle(
-    message: HostMessage,
-    reply: (message: PluginMessage) => void,
-  ): Promise<void> {
-    switch (message.type) {
-      case "init": {
-        if (started) return;
-        started = true;
-        const loaded = await options.load(message);
-        dispatcher = loaded.dispatcher;
-        reply(loaded.reply);
-        return;
+  function run(records: unknown[], target: Dispatcher): void {
+    for (let at = 0; at < records.length;) {
+      const length = hostRecordLength(records, at);
+      if (length === 0) return;
+      const id = records[at + 1] as number;
+      const symbol = records[at + 2] as string;
+      switch (records[at]) {
+        case CALL:
+          target.call(id, symbol, records.slice(at + 4, at + length), reply);
+          break;
+        case GET:
+          target.get(id, symbol, reply);
+          break;
+        case SET:
+          target.set(id, symbol, records[at + 3], reply);
+          break;
+        case CANCEL:
+          target.cancel(id);
+          break;
+        case PING:
+          replies.open().push(PONG, id);
+          break;
       }
-      case "ping":
-        reply({ type: "pong", id: message.id });
-        return;
-      case "cancel":
-        dispatcher?.cancel(message.id);
-        return;
-      case "batch":
-        await handleBatch(message.messages);
-        return;
-      default:
-        if (dispatcher !== undefined) reply(await dispatcher.handle(message));
+      at += length;
     }
-  }
-
-  /**
-   * Runs a batch's requests together and sends the replies ready by the next
-   * turn of the event loop as one batch; slower ones follow on their own.
-   */
-  async function handleBatch(messages: HostMessage[]): Promise<void> {
-    const ready: PluginMessage[] = [];
-    let collecting = true;
-    const reply = (message: PluginMessage) => collecting ? ready.push(message) : send(message);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const nextTurn = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, 0);
-    });
-    await Promise.race([Promise.all(messages.map((message) => handle(message, reply))), nextTurn]);
-    clearTimeout(timer);
-    collecting = false;
-    if (ready.length === 1) send(ready[0]);
-    else if (ready.length > 1) send({ type: "batch", messages: ready });
   }
 
   return (message) => {
-    handle(message, send).catch((error) => {
-      // A failure of the loop itself (not of plugin code, which becomes error replies) is a crash.
-      queueMicrotask(() => {
-        throw error;
+    if (message.type === "init") {
+      start(message).catch((error) => {
+        // A failure of the loop itself (not of plugin code, which becomes error replies) is a crash.
+        queueMicrotask(() => {
+          throw error;
+        });
       });
-    });
+    } else if (message.type === "batch" && dispatcher !== undefined) {
+      run(message.records, dispatcher);
+    }
   };
 }

@@ -1,0 +1,127 @@
+/**
+ * Requests and replies as flat records in one array per batch: a call is
+ * `CALL, id, symbol, argc, ...args`, a reply `OK, id, value`. Structured clone
+ * pays per object and per property name, so one flat array of 10,000 calls
+ * clones about four times faster than 10,000 small message objects.
+ *
+ * @module
+ */
+
+/** Host → plugin: call a function. `CALL, id, symbol, argc, ...args`. */
+export const CALL = 0;
+/** Host → plugin: read a variable or constant. `GET, id, symbol`. */
+export const GET = 1;
+/** Host → plugin: write a variable. `SET, id, symbol, value`. */
+export const SET = 2;
+/** Host → plugin: the host gave up on a call; abort its signal. `CANCEL, id`. */
+export const CANCEL = 3;
+/** Host → plugin: answer with PONG if your event loop turns. `PING, id`. */
+export const PING = 4;
+
+/** Plugin → host: a request succeeded. `OK, id, value`. */
+export const OK = 0;
+/** Plugin → host: a request failed. `ERR, id, error`. */
+export const ERR = 1;
+/** Plugin → host: the answer to a PING. `PONG, id`. */
+export const PONG = 2;
+
+/** The kind of a request, by its record tag. */
+export type RequestTag = typeof CALL | typeof GET | typeof SET;
+
+/** How many slots the host → plugin record at `at` spans; 0 when it is malformed. */
+export function hostRecordLength(records: readonly unknown[], at: number): number {
+  switch (records[at]) {
+    case CALL: {
+      const argc = records[at + 3];
+      return typeof argc === "number" && argc >= 0 ? 4 + argc : 0;
+    }
+    case GET:
+      return 3;
+    case SET:
+      return 4;
+    case CANCEL:
+    case PING:
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+/** How many slots the plugin → host record at `at` spans; 0 when it is malformed. */
+export function pluginRecordLength(records: readonly unknown[], at: number): number {
+  switch (records[at]) {
+    case OK:
+    case ERR:
+      return 3;
+    case PONG:
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Collects the records of one tick and sends them together at its end. When
+ * the batch cannot be serialised, each record goes on its own, so that only
+ * the culprit fails.
+ */
+export class RecordBatch {
+  readonly #send: (records: unknown[], transfer?: Transferable[]) => void;
+  readonly #length: (records: readonly unknown[], at: number) => number;
+  readonly #unsendable: (record: unknown[], cause: unknown) => void;
+  #records: unknown[] = [];
+  #transfers: Transferable[] | undefined;
+
+  /**
+   * @param send Sends one batch; throws when it cannot be serialised.
+   * @param length The record layout, to split a batch that failed.
+   * @param unsendable Told about a single record that could not be sent.
+   */
+  constructor(
+    send: (records: unknown[], transfer?: Transferable[]) => void,
+    length: (records: readonly unknown[], at: number) => number,
+    unsendable: (record: unknown[], cause: unknown) => void,
+  ) {
+    this.#send = send;
+    this.#length = length;
+    this.#unsendable = unsendable;
+  }
+
+  /** The array to push this tick's next record onto; it leaves at the end of the tick. */
+  open(): unknown[] {
+    if (this.#records.length === 0) queueMicrotask(this.#flush);
+    return this.#records;
+  }
+
+  /** Buffers to move, rather than copy, with this tick's batch. */
+  transfer(list: Transferable[] | undefined): void {
+    if (list !== undefined) (this.#transfers ??= []).push(...list);
+  }
+
+  readonly #flush = (): void => {
+    const records = this.#records;
+    const transfer = this.#transfers;
+    this.#records = [];
+    this.#transfers = undefined;
+    if (records.length === 0) return;
+    try {
+      this.#send(records, transfer);
+    } catch {
+      this.#sendEach(records);
+    }
+  };
+
+  #sendEach(records: unknown[]): void {
+    for (let at = 0; at < records.length;) {
+      const length = this.#length(records, at);
+      if (length === 0) return;
+      const record = records.slice(at, at + length);
+      at += length;
+      try {
+        this.#send(record);
+      } catch (cause) {
+        this.#unsendable(record, cause);
+      }
+    }
+  }
+}
