@@ -33,6 +33,7 @@ import {
   SET,
 } from "./_records.ts";
 import { type Denial, deniedIn, isWireError, unclonablePath } from "./_wire.ts";
+import { ChannelEnd, createChannelBuffer, HOST_SPIN_MS } from "./_shared_channel.ts";
 
 export type { Denial } from "./_wire.ts";
 
@@ -50,6 +51,8 @@ export interface OpenOptions extends Bounds {
   onLog?(level: LogLevel, text: string): void;
   /** Plugin code was refused a permission (seen in an error it let through). */
   onDenied?(denial: Denial): void;
+  /** Open the low-latency channel (worker tier only: it shares memory with the plugin). */
+  lowLatency?: boolean;
 }
 
 /** How long a plugin may take to answer a ping after a deadline passed before it counts as stuck. */
@@ -107,6 +110,10 @@ export class Connection {
   #ping: { id: number; answered(): void } | undefined;
   readonly #deadlines = new DeadlineTimer(() => this.#expire());
   readonly #outbox: RecordBatch;
+  /** The low-latency channel, once the handshake opened it. */
+  #channel: ChannelEnd | undefined;
+  /** How many batches left, counted only with the channel, whose runtime runs them in this order. */
+  #sentBatches = 0;
 
   private constructor(
     plugin: string,
@@ -118,9 +125,7 @@ export class Connection {
     this.#options = options;
     this.#maxMessageBytes = options.maxMessageBytes;
     this.#outbox = new RecordBatch(
-      (records, transfer) => {
-        if (this.#failure === undefined) this.#isolate.send({ type: "batch", records }, transfer);
-      },
+      (records, transfer) => this.#sendBatch(records, transfer),
       hostRecordLength,
       (record, cause) => this.#unsendable(record, cause),
     );
@@ -135,7 +140,7 @@ export class Connection {
    * Starts an isolate and completes the handshake.
    *
    * @returns The connection and the plugin's exports.
-   * @throws {PluginLoadError} On a load error, a top-level throw, or no answer in time.
+   * @throws {PluginLoadError} On a load error, a top-level throw, no answer in time, or a `lowLatency` the tier cannot serve.
    * @throws {IncompatiblePluginError} When the runtime speaks another protocol version.
    */
   static async open(
@@ -144,9 +149,20 @@ export class Connection {
     options: OpenOptions,
   ): Promise<{ connection: Connection; symbols: SymbolInfo[] }> {
     options.signal?.throwIfAborted();
+    if (options.lowLatency && tier.lowLatency === undefined) {
+      throw new PluginLoadError(
+        spec.plugin,
+        `the ${tier.name} tier cannot open a low-latency channel (lowLatency: true): it shares no memory ` +
+          'with the host; load it with isolation: "worker", or without lowLatency',
+      );
+    }
     const connection = new Connection(spec.plugin, (events) => tier.start(spec, events), options);
     try {
-      const symbols = await connection.#handshake(spec, options);
+      const buffer = options.lowLatency && tier.lowLatency === "channel"
+        ? createChannelBuffer()
+        : undefined;
+      const symbols = await connection.#handshake(spec, options, buffer);
+      if (buffer !== undefined) connection.#channel = new ChannelEnd(buffer, "host");
       return { connection, symbols };
     } catch (error) {
       await connection.#isolate.terminate();
@@ -154,7 +170,11 @@ export class Connection {
     }
   }
 
-  #handshake(spec: IsolateSpec, bounds: Bounds): Promise<SymbolInfo[]> {
+  #handshake(
+    spec: IsolateSpec,
+    bounds: Bounds,
+    channel: SharedArrayBuffer | undefined,
+  ): Promise<SymbolInfo[]> {
     const { promise, resolve, reject } = Promise.withResolvers<SymbolInfo[]>();
     const timer = setTimeout(() => {
       reject(
@@ -205,6 +225,7 @@ export class Connection {
         plugin: spec.plugin,
         entry: spec.entry,
         maxMessageBytes: this.#maxMessageBytes,
+        ...(channel === undefined ? {} : { channel }),
       });
     } catch (cause) {
       reject(
@@ -226,6 +247,11 @@ export class Connection {
   /** The plugin's exports, for a tier in the host's own isolate; calls may skip messages. */
   get direct(): Readonly<Record<string, unknown>> | undefined {
     return this.#failure === undefined ? this.#isolate.direct : undefined;
+  }
+
+  /** Whether requests go over the low-latency channel. */
+  get lowLatency(): boolean {
+    return this.#channel !== undefined;
   }
 
   /** Whether the isolate has ended (crashed or closed). */
@@ -297,6 +323,48 @@ export class Connection {
     return resolvers.promise;
   }
 
+  /** Sends a tick's records: through the low-latency channel when it is open and free, else as a message. */
+  #sendBatch(records: unknown[], transfer: Transferable[] | undefined): void {
+    if (this.#failure !== undefined) return;
+    const channel = this.#channel;
+    if (channel === undefined) {
+      this.#isolate.send({ type: "batch", records }, transfer);
+      return;
+    }
+    // Counted once sent: a batch that fails to serialise is retried record by record.
+    const order = this.#sentBatches + 1;
+    const sent = transfer === undefined ? channel.send(records, order) : "no";
+    if (sent === "no") {
+      this.#isolate.send({ type: "batch", records, order }, transfer);
+      this.#sentBatches = order;
+      return;
+    }
+    this.#sentBatches = order;
+    if (sent === "wake") this.#isolate.send({ type: "wake" });
+    // A chatty plugin answers within microseconds: watch for it rather than wait for a message.
+    channel.watching(true);
+    const arrived = channel.spin(HOST_SPIN_MS);
+    if (channel.watching(false) || arrived) this.#drainChannel();
+  }
+
+  /** Takes every reply batch waiting in the channel. */
+  #drainChannel(): void {
+    const channel = this.#channel;
+    if (channel === undefined || this.#failure !== undefined) return;
+    try {
+      for (let batch = channel.receive(); batch !== undefined; batch = channel.receive()) {
+        this.#receiveRecords(batch.records);
+      }
+    } catch (cause) {
+      void this.#isolate.terminate();
+      this.#crash(
+        `its runtime wrote malformed data into the low-latency channel (${
+          cause instanceof Error ? cause.message : String(cause)
+        }); a plugin's runtime must not be modified`,
+      );
+    }
+  }
+
   /** Removes a request and settles it. */
   #settle(id: number, pending: Pending, ok: boolean, value: unknown): void {
     this.#pending.delete(id);
@@ -364,6 +432,10 @@ export class Connection {
     }
     if (message.type === "log") {
       if (typeof message.text === "string") this.#options.onLog?.(message.level, message.text);
+      return;
+    }
+    if (message.type === "wake") {
+      this.#drainChannel();
       return;
     }
     if (this.#onHandshake !== undefined) {

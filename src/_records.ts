@@ -89,7 +89,7 @@ export class RecordBatch {
 
   /** The array to push this tick's next record onto; it leaves at the end of the tick. */
   open(): unknown[] {
-    if (this.#records.length === 0) queueMicrotask(this.#flush);
+    if (this.#records.length === 0) queueMicrotask(this.flush);
     return this.#records;
   }
 
@@ -98,7 +98,8 @@ export class RecordBatch {
     if (list !== undefined) (this.#transfers ??= []).push(...list);
   }
 
-  readonly #flush = (): void => {
+  /** Sends what this tick queued now rather than at its end. */
+  readonly flush = (): void => {
     const records = this.#records;
     const transfer = this.#transfers;
     this.#records = [];

@@ -47,6 +47,11 @@ export interface Plugin<S extends ContractSymbols = Record<never, never>> extend
   readonly closed: boolean;
   /** How many times the plugin was restarted after a crash. */
   readonly restarts: number;
+  /**
+   * Whether calls go over a low-latency channel: loaded with
+   * `lowLatency: true` in the worker tier, and not restarting right now.
+   */
+  readonly lowLatency: boolean;
 
   /**
    * Looks up an export of the plugin's contract: typed from its schemas, and
@@ -137,6 +142,10 @@ export class PluginHandle implements Plugin<ContractSymbols> {
 
   get restarts(): number {
     return this.#supervisor.restarts;
+  }
+
+  get lowLatency(): boolean {
+    return this.#supervisor.ready?.lowLatency ?? false;
   }
 
   get closed(): boolean {

@@ -37,10 +37,20 @@ export interface InitMessage {
   entry: string;
   /** The largest result, in approximate bytes, the runtime may send. */
   maxMessageBytes: number;
+  /** The shared memory of the low-latency channel, when the host opened one (worker tier). */
+  channel?: SharedArrayBuffer;
+}
+
+/**
+ * Either way, with the low-latency channel: a batch waits in the channel and
+ * the receiver was not watching it.
+ */
+export interface WakeMessage {
+  type: "wake";
 }
 
 /** Every message the host sends. */
-export type HostMessage = InitMessage | HostBatch;
+export type HostMessage = InitMessage | HostBatch | WakeMessage;
 
 /**
  * Host → plugin: the requests of one tick (calls, reads, writes, cancels,
@@ -50,6 +60,11 @@ export type HostMessage = InitMessage | HostBatch;
 export interface HostBatch {
   type: "batch";
   records: unknown[];
+  /**
+   * With the low-latency channel, the batch's place among those sent either
+   * way, so that the runtime runs them in the order the host sent them.
+   */
+  order?: number;
 }
 
 /** Plugin → host: the entry module loaded; here is what it exports. */
@@ -94,4 +109,5 @@ export type PluginMessage =
   | ReadyMessage
   | LoadErrorMessage
   | ExitMessage
-  | LogMessage;
+  | LogMessage
+  | WakeMessage;

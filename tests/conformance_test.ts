@@ -17,6 +17,7 @@ import {
   type HostOptions,
   IncompatiblePluginError,
   type IsolationName,
+  type LoadOptions,
   type Plugin,
   PluginCallError,
   PluginCrashedError,
@@ -32,9 +33,25 @@ import {
 } from "@sandplug/host";
 import { type TempPlugin, tempPlugin } from "./_helpers.ts";
 
+/** A way to run the table: a tier, and the load options every row uses. */
+interface Variant {
+  name: string;
+  tier: IsolationName;
+  load: LoadOptions;
+}
+
 // The worker tier runs last: its stuck-plugin row leaves a thread spinning
 // until the test process exits (terminate() cannot stop a busy loop on Deno 2.9).
-const TIERS: readonly IsolationName[] = ["inline", "process", "worker"];
+const VARIANTS: readonly Variant[] = [
+  { name: "inline tier", tier: "inline", load: { isolation: "inline" } },
+  { name: "process tier", tier: "process", load: { isolation: "process" } },
+  {
+    name: "worker tier, low-latency channel",
+    tier: "worker",
+    load: { isolation: "worker", lowLatency: true },
+  },
+  { name: "worker tier", tier: "worker", load: { isolation: "worker" } },
+];
 const NAME = "conformance";
 
 /** The plugin every tier runs, unchanged. */
@@ -132,6 +149,8 @@ const greedy = defineContract({
 /** What every row gets: its tier and the plugin folders. */
 interface Context {
   tier: IsolationName;
+  /** The options every load of the row passes: the tier, and the channel. */
+  load: LoadOptions;
   /** The plugin above; it implements greeter 1.4.0. */
   plugin: TempPlugin;
   /** The same code, asking for `permissions.env: ["HOME"]`. */
@@ -153,6 +172,8 @@ interface Row {
    * src/). Ignored there so that the suite stays green; remove the entry once fixed.
    */
   bug?: Partial<Record<IsolationName, string>>;
+  /** Why the row does not run over the low-latency channel. */
+  skipLowLatency?: string;
   run(context: Context): Promise<void> | void;
 }
 
@@ -286,8 +307,8 @@ const ROWS: Row[] = [
   },
   {
     name: "a contract types lookup() and validates arguments and results",
-    async run({ tier, host, plugin }) {
-      const typed = await host.load(plugin.dir, { isolation: tier, contract: greeterV1 });
+    async run({ load, host, plugin }) {
+      const typed = await host.load(plugin.dir, { ...load, contract: greeterV1 });
       assert.equal(typed.contract, greeterV1);
       const greet = typed.lookup("greet");
       const greeting: string = await greet("Ada");
@@ -320,7 +341,7 @@ const ROWS: Row[] = [
       assert.equal(await counter.get(), 1);
       await typed.close();
 
-      const lying = await host.load(plugin.dir, { isolation: tier, contract: liar });
+      const lying = await host.load(plugin.dir, { ...load, contract: liar });
       await assert.rejects(lying.call("add", [1, 2]), (error: unknown) => {
         assert.ok(error instanceof ValidationError);
         assert.equal(error.symbol, "add");
@@ -336,10 +357,10 @@ const ROWS: Row[] = [
   },
   {
     name: "a contract's symbols are checked at load time, every mismatch at once",
-    async run({ tier, host, plugin }) {
+    async run({ load, host, plugin }) {
       const before = host.plugins.length;
       await assert.rejects(
-        host.load(plugin.dir, { isolation: tier, contract: greedy }),
+        host.load(plugin.dir, { ...load, contract: greedy }),
         (error: unknown) => {
           assert.ok(error instanceof IncompatiblePluginError);
           assert.equal(error.plugin, NAME);
@@ -355,16 +376,16 @@ const ROWS: Row[] = [
   },
   {
     name: "a list of contracts negotiates the highest version the plugin implements",
-    async run({ tier, host, plugin }) {
+    async run({ load, host, plugin }) {
       const negotiated = await host.load(plugin.dir, {
-        isolation: tier,
+        ...load,
         contract: [greeterV1, greeterV2, greeterV1_3],
       });
       assert.equal(negotiated.contract?.version, "1.3.0");
       assert.equal(await negotiated.call("greet", ["Bo"]), "Hello, Bo!");
       await negotiated.close();
       await assert.rejects(
-        host.load(plugin.dir, { isolation: tier, contract: [greeterV2] }),
+        host.load(plugin.dir, { ...load, contract: [greeterV2] }),
         (error: unknown) => {
           assert.ok(error instanceof IncompatiblePluginError);
           assert.deepEqual(error.problems, [
@@ -459,11 +480,11 @@ const ROWS: Row[] = [
         "an uncaught error in inline plugin code is an uncaught error of the host itself: there is no " +
         "isolate to lose, so the test process would die",
     },
-    async run({ tier, plugin }) {
+    async run({ load, tier, plugin }) {
       const entries: PluginLogEntry[] = [];
       await using host = hostOn(tier, { log: (entry) => entries.push(entry) });
       const events = record(host, "crash", "restart", "close");
-      const p = await host.load(plugin.dir, { isolation: tier });
+      const p = await host.load(plugin.dir, load);
       const pending = p.call("hang");
       const rejected = assert.rejects(pending, (error: unknown) => {
         assert.ok(error instanceof PluginCrashedError);
@@ -494,13 +515,13 @@ const ROWS: Row[] = [
   {
     name: "a restart policy brings a crashed plugin back on the same handle, up to maxRestarts",
     skip: { inline: "inline plugin code cannot crash without taking the host down (see crash)" },
-    async run({ tier, plugin }) {
+    async run({ load, tier, plugin }) {
       await using host = hostOn(tier, {
         restart: { maxRestarts: 2, backoffMs: 10 },
         log: () => {},
       });
       const events = record(host, "crash", "restart");
-      const p = await host.load(plugin.dir, { isolation: tier });
+      const p = await host.load(plugin.dir, load);
       const counter = p.lookup<Variable<number>>("counter");
       await counter.set(5);
 
@@ -546,11 +567,11 @@ const ROWS: Row[] = [
       inline:
         "inline plugin code writes with the host's own console; see the inline-only row below",
     },
-    async run({ tier, plugin }) {
+    async run({ load, tier, plugin }) {
       const entries: PluginLogEntry[] = [];
       await using host = hostOn(tier, { log: (entry) => entries.push(entry) });
       const events = record(host, "log");
-      const p = await host.load(plugin.dir, { isolation: tier });
+      const p = await host.load(plugin.dir, load);
       assert.equal(await p.call("hello"), undefined);
       const expected = { plugin: NAME, level: "log", message: "hello 42" };
       await eventually(
@@ -571,11 +592,11 @@ const ROWS: Row[] = [
       worker: "the worker tier tags and routes console output (row above)",
       process: "the process tier tags and routes console output (row above)",
     },
-    async run({ tier, plugin }) {
+    async run({ load, tier, plugin }) {
       const entries: PluginLogEntry[] = [];
       await using host = hostOn(tier, { log: (entry) => entries.push(entry) });
       const events = record(host, "log");
-      const p = await host.load(plugin.dir, { isolation: tier });
+      const p = await host.load(plugin.dir, load);
       const lines: unknown[][] = [];
       const original = console.log;
       console.log = (...args: unknown[]) => lines.push(args);
@@ -598,10 +619,10 @@ const ROWS: Row[] = [
         "the inline tier has no sandbox: plugin code holds the host's permissions, so nothing is refused " +
         "(the grant row shows the tier refuses to load a plugin that asks for any)",
     },
-    async run({ tier, plugin }) {
+    async run({ load, tier, plugin }) {
       await using host = hostOn(tier);
       const events = record(host, "denied");
-      const p = await host.load(plugin.dir, { isolation: tier });
+      const p = await host.load(plugin.dir, load);
       assert.deepEqual(p.permissions.env, []);
       await assert.rejects(p.call("readHome"), (error: unknown) => {
         assert.ok(error instanceof PluginCallError);
@@ -618,10 +639,10 @@ const ROWS: Row[] = [
   },
   {
     name: "a grant loads only on a tier that enforces it",
-    async run({ tier, envPlugin }) {
+    async run({ load, tier, envPlugin }) {
       await using host = hostOn(tier, { allow: { env: ["HOME"] } });
       if (tier === "inline") {
-        await assert.rejects(host.load(envPlugin.dir, { isolation: tier }), (error: unknown) => {
+        await assert.rejects(host.load(envPlugin.dir, load), (error: unknown) => {
           assert.ok(error instanceof PluginLoadError);
           assert.equal(error.code, "LOAD_FAILED");
           assert.equal(error.plugin, "conformance-env");
@@ -635,22 +656,22 @@ const ROWS: Row[] = [
         assert.deepEqual(host.plugins, []);
         return;
       }
-      const p = await host.load(envPlugin.dir, { isolation: tier });
+      const p = await host.load(envPlugin.dir, load);
       assert.deepEqual(p.permissions.env, ["HOME"]);
       assert.equal(await p.call("readHome"), Deno.env.get("HOME"));
     },
   },
   {
     name: "limits.memoryMb loads only on the process tier",
-    async run({ tier, memoryPlugin }) {
+    async run({ load, tier, memoryPlugin }) {
       await using host = hostOn(tier);
       if (tier === "process") {
-        const p = await host.load(memoryPlugin.dir, { isolation: tier });
+        const p = await host.load(memoryPlugin.dir, load);
         assert.equal(p.manifest.limits.memoryMb, 64);
         assert.equal(await p.call("add", [1, 1]), 2);
         return;
       }
-      await assert.rejects(host.load(memoryPlugin.dir, { isolation: tier }), (error: unknown) => {
+      await assert.rejects(host.load(memoryPlugin.dir, load), (error: unknown) => {
         assert.ok(error instanceof PluginLoadError);
         assert.equal(error.plugin, "conformance-memory");
         assert.equal(
@@ -665,10 +686,10 @@ const ROWS: Row[] = [
   {
     name: "console.error and console.warn keep their level",
     skip: { inline: "inline plugin code writes with the host's own console" },
-    async run({ tier, plugin }) {
+    async run({ load, tier, plugin }) {
       const entries: PluginLogEntry[] = [];
       await using host = hostOn(tier, { log: (entry) => entries.push(entry) });
-      const p = await host.load(plugin.dir, { isolation: tier });
+      const p = await host.load(plugin.dir, load);
       await p.call("levels");
       await eventually("both log entries", () => entries.length >= 2);
       assert.deepEqual(entries, [
@@ -710,12 +731,12 @@ const ROWS: Row[] = [
       worker: "every worker load imports the plugin afresh",
       process: "every process load imports the plugin afresh",
     },
-    async run({ tier, host, plugin }) {
+    async run({ load, host, plugin }) {
       // The inline tier imports the entry module with import(), which Deno
       // caches by URL: a second handle on the same folder sees the first one's
       // variables. Pinned here so that a change to this is deliberate.
-      const first = await host.load(plugin.dir, { isolation: tier });
-      const second = await host.load(plugin.dir, { isolation: tier });
+      const first = await host.load(plugin.dir, load);
+      const second = await host.load(plugin.dir, load);
       await first.lookup<Variable<number>>("counter").set(99);
       assert.equal(await second.lookup<Variable<number>>("counter").get(), 99);
       await first.lookup<Variable<number>>("counter").set(1);
@@ -727,7 +748,9 @@ const ROWS: Row[] = [
     skip: {
       inline: "a busy loop in inline plugin code freezes the host itself; nothing can end it",
     },
-    async run({ tier, plugin }) {
+    skipLowLatency: "a second thread left spinning until exit would slow the rest of the suite; " +
+      "tests/low_latency_test.ts ends a stuck plugin over the channel",
+    async run({ load, tier, plugin }) {
       // In the worker tier the stuck thread keeps burning a core after the
       // host gives up on it: terminate() cannot stop a busy loop on Deno 2.9
       // (SECURITY.md). One stuck plugin only, and late in the run.
@@ -736,7 +759,7 @@ const ROWS: Row[] = [
         log: () => {},
       });
       const events = record(host, "crash", "restart");
-      const p = await host.load(plugin.dir, { isolation: tier });
+      const p = await host.load(plugin.dir, load);
       const started = Date.now();
       await assert.rejects(p.call("spin", [], { timeoutMs: 200 }), (error: unknown) => {
         assert.ok(error instanceof PluginTimeoutError);
@@ -764,8 +787,8 @@ const ROWS: Row[] = [
   },
 ];
 
-for (const tier of TIERS) {
-  Deno.test(`conformance (${tier} tier)`, async (t) => {
+for (const { name, tier, load } of VARIANTS) {
+  Deno.test(`conformance (${name})`, async (t) => {
     await using plugin = await tempPlugin(
       { name: NAME, implements: { greeter: "1.4.0" } },
       PLUGIN,
@@ -779,10 +802,11 @@ for (const tier of TIERS) {
       PLUGIN,
     );
     await using host = hostOn(tier);
-    const p = await host.load(plugin.dir, { isolation: tier });
-    const context: Context = { tier, plugin, envPlugin, memoryPlugin, host, p };
+    const p = await host.load(plugin.dir, load);
+    const context: Context = { tier, load, plugin, envPlugin, memoryPlugin, host, p };
     for (const row of ROWS) {
-      const reason = row.skip?.[tier] ?? row.bug?.[tier];
+      const reason = row.skip?.[tier] ?? row.bug?.[tier] ??
+        (load.lowLatency ? row.skipLowLatency : undefined);
       // A skipped row shows as "ignored" in the report; its reason is in the table above.
       await t.step({ name: row.name, ignore: reason !== undefined, fn: () => row.run(context) });
     }

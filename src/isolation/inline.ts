@@ -52,5 +52,6 @@ function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
 export const inlineTier: IsolationTier = {
   name: "inline",
   enforces: { permissions: false, memoryLimit: false },
+  lowLatency: "direct",
   start: startInline,
 };

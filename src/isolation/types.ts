@@ -73,6 +73,12 @@ export interface IsolationTier {
   /** What the tier enforces. */
   readonly enforces: TierGuarantees;
   /**
+   * How the tier serves a load with `lowLatency: true`: `"channel"` opens a
+   * shared-memory channel to the isolate; `"direct"`: calls are direct
+   * already. Absent, the tier refuses the option.
+   */
+  readonly lowLatency?: "channel" | "direct";
+  /**
    * Starts an isolate for one plugin. The runtime in it waits for the host's
    * `init` message before it loads any plugin code.
    *

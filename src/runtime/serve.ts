@@ -11,6 +11,7 @@ import type { Dispatcher, Reply } from "./dispatch.ts";
 import { toWireError } from "./wire_error.ts";
 import { takeTransfers } from "./transfer.ts";
 import { measure } from "../_payload.ts";
+import { ChannelEnd, PLUGIN_SPIN_MS } from "../_shared_channel.ts";
 import {
   CALL,
   CANCEL,
@@ -37,14 +38,59 @@ export interface ServeOptions {
   load(init: InitMessage): Promise<{ reply: PluginMessage; dispatcher?: Dispatcher }>;
 }
 
+/** Runs the host's batches in the order it sent them, holding any that overtook another. */
+class InOrder {
+  readonly #run: (records: unknown[]) => void;
+  readonly #held = new Map<number, unknown[]>();
+  #next = 1;
+
+  constructor(run: (records: unknown[]) => void) {
+    this.#run = run;
+  }
+
+  /** Whether a batch waits for one sent before it. */
+  get holding(): boolean {
+    return this.#held.size > 0;
+  }
+
+  /** Runs a batch now, or once those before it ran; `order` is absent without the channel. */
+  take(order: number | undefined, records: unknown[]): void {
+    if (order === undefined) return this.#run(records);
+    if (order !== this.#next) {
+      this.#held.set(order, records);
+      return;
+    }
+    this.#run(records);
+    for (this.#next++; this.#held.has(this.#next); this.#next++) {
+      const held = this.#held.get(this.#next)!;
+      this.#held.delete(this.#next);
+      this.#run(held);
+    }
+  }
+}
+
 /** Returns the function that takes each message from the host. */
 export function serve(options: ServeOptions): (message: HostMessage) => void {
   let dispatcher: Dispatcher | undefined;
   let started = false;
   let maxMessageBytes = 0;
+  let channel: ChannelEnd | undefined;
+  /** Requests whose reply is not queued yet: while any runs, the loop must turn, not spin. */
+  let outstanding = 0;
+  let draining = false;
+  let drainQueued = false;
 
   const replies = new RecordBatch(
-    (records, transfer) => options.post({ type: "batch", records }, transfer),
+    (records, transfer) => {
+      const sent = channel === undefined || transfer !== undefined ? "no" : channel.send(records);
+      if (sent === "no") options.post({ type: "batch", records }, transfer);
+      else if (sent === "wake") options.post({ type: "wake" });
+      // Answered: watch for the next request for a moment, as a chatty host sends it at once.
+      if (channel !== undefined && outstanding === 0 && !draining && !drainQueued) {
+        drainQueued = true;
+        queueMicrotask(drain);
+      }
+    },
     pluginRecordLength,
     (record, cause) => {
       if (record[0] !== OK) throw cause;
@@ -61,6 +107,7 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
   );
 
   const reply: Reply = (id, ok, value) => {
+    outstanding--;
     const records = replies.open();
     if (!ok) {
       records.push(ERR, id, value);
@@ -79,12 +126,19 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
     if (typeof value === "object" && value !== null) replies.transfer(takeTransfers([value]));
   };
 
+  const ordered = new InOrder((records) => {
+    if (dispatcher !== undefined) run(records, dispatcher);
+  });
+
   async function start(init: InitMessage): Promise<void> {
     if (started) return;
     started = true;
     maxMessageBytes = init.maxMessageBytes;
     const loaded = await options.load(init);
     dispatcher = loaded.dispatcher;
+    if (init.channel instanceof SharedArrayBuffer && dispatcher !== undefined) {
+      channel = new ChannelEnd(init.channel, "plugin");
+    }
     options.post(loaded.reply);
   }
 
@@ -96,12 +150,15 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
       const symbol = records[at + 2] as string;
       switch (records[at]) {
         case CALL:
+          outstanding++;
           target.call(id, symbol, records.slice(at + 4, at + length), reply);
           break;
         case GET:
+          outstanding++;
           target.get(id, symbol, reply);
           break;
         case SET:
+          outstanding++;
           target.set(id, symbol, records[at + 3], reply);
           break;
         case CANCEL:
@@ -115,6 +172,38 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
     }
   }
 
+  /**
+   * Takes the host's batches from the channel and answers them, spinning
+   * briefly for the next one while nothing else needs the event loop.
+   */
+  function drain(): void {
+    drainQueued = false;
+    if (channel === undefined || draining) return;
+    draining = true;
+    try {
+      do {
+        channel.watching(true);
+        pump(channel);
+      } while (channel.watching(false));
+    } finally {
+      draining = false;
+    }
+  }
+
+  function pump(channel: ChannelEnd): void {
+    for (;;) {
+      const batch = channel.receive();
+      if (batch !== undefined) {
+        ordered.take(batch.order, batch.records);
+        replies.flush();
+        continue;
+      }
+      // Async plugin code and batches that wait for a message need the event loop to turn.
+      if (outstanding > 0 || ordered.holding) return;
+      if (!channel.spin(PLUGIN_SPIN_MS)) return;
+    }
+  }
+
   return (message) => {
     if (message.type === "init") {
       start(message).catch((error) => {
@@ -123,8 +212,10 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
           throw error;
         });
       });
-    } else if (message.type === "batch" && dispatcher !== undefined) {
-      run(message.records, dispatcher);
+    } else if (message.type === "batch") {
+      ordered.take(message.order, message.records);
+    } else if (message.type === "wake") {
+      drain();
     }
   };
 }
