@@ -19,6 +19,8 @@ import {
   FramingError,
 } from "../src/isolation/_framing.ts";
 import { processArgs } from "../src/isolation/_process_args.ts";
+import { REAPER_SCRIPT } from "../src/isolation/_reaper.ts";
+import { sharedDenoDir } from "../src/isolation/_deno_dir.ts";
 import type { ProcessLogLine } from "../src/isolation/_process_output.ts";
 import { createProcessTier, type ProcessIsolate, processTier } from "../src/isolation/process.ts";
 import type { IsolateSpec, IsolationTier } from "../src/isolation/types.ts";
@@ -106,6 +108,9 @@ export function crashSoon(): string {
   return "scheduled";
 }
 export function hang(): Promise<never> { return new Promise(() => {}); }
+let held: unknown;
+export function keep(value: unknown): void { held = value; }
+export function kept(): unknown { return held; }
 export function spin(): never { for (;;) { /* busy */ } }
 `;
 
@@ -158,7 +163,6 @@ Deno.test("processArgs() compiles the grant into deno flags and nothing more", a
       "--no-lock",
       "--no-npm",
       "--no-prompt",
-      "--no-code-cache",
       "--no-remote",
       "--cached-only",
       "--allow-read=/plugins/p",
@@ -185,7 +189,25 @@ Deno.test("processArgs() compiles the grant into deno flags and nothing more", a
     assert.equal(processArgs(spec({}), { watchParent: true }).at(-1), "--sandplug-watch-parent");
   });
 
-  await t.step("a granted import allows remote modules (a fresh DENO_DIR caches none)", () => {
+  await t.step(
+    "denied folders are carved out of read and write grants, which could cover them",
+    () => {
+      const deny = ["/tmp/sandplug-x", "/private/tmp/sandplug-x"];
+      const args = processArgs(spec({ write: ["/tmp"], net: ["a.example"] }), { deny });
+      assert.ok(args.includes("--allow-read=/plugins/p"));
+      assert.ok(args.includes("--deny-read=/tmp/sandplug-x,/private/tmp/sandplug-x"));
+      assert.ok(args.includes("--allow-write=/tmp"));
+      assert.ok(args.includes("--deny-write=/tmp/sandplug-x,/private/tmp/sandplug-x"));
+      assert.ok(args.includes("--allow-net=a.example"));
+      assert.ok(!args.some((arg) => arg.startsWith("--deny-net=")));
+      const none = processArgs(spec({}), { deny });
+      assert.ok(
+        none.includes("--deny-write") && !none.some((arg) => arg.startsWith("--deny-write=")),
+      );
+    },
+  );
+
+  await t.step("a granted import allows remote modules (none may be cached yet)", () => {
     const args = processArgs(spec({ import: ["jsr.io"] }));
     assert.ok(args.includes("--allow-import=jsr.io"));
     assert.ok(!args.includes("--no-remote"));
@@ -226,6 +248,12 @@ Deno.test("values, errors and unclonable values cross the process boundary like 
     assert.ok("missing" in back);
     assert.equal(await p.call("describe", [new Uint8Array(1)]), "[object Uint8Array]");
     assert.equal(await p.call("echo", [undefined]), undefined);
+  });
+
+  await t.step("bytes a plugin keeps stay intact while later messages arrive", async () => {
+    await p.call("keep", [{ bytes: new Uint8Array([1, 2, 3]) }]);
+    await p.call("echo", [new Uint8Array(1024).fill(0xee)]);
+    assert.deepEqual(await p.call("kept"), { bytes: new Uint8Array([1, 2, 3]) });
   });
 
   await t.step("a variable keeps its value between requests", async () => {
@@ -548,28 +576,55 @@ Deno.test("plugin output never corrupts the protocol", async () => {
   assert.ok(ctx.logs.every((line) => line.plugin === "test-plugin"));
 });
 
-Deno.test("the child never outlives close(), even when it is busy", async (t) => {
-  await using fixture = await tempPlugin(
-    { permissions: { env: ["DENO_DIR"] } },
-    `
-    ${FIXTURE}
-    export function denoDir(): string | undefined { return Deno.env.get("DENO_DIR"); }
-  `,
-  );
-  await using ctx = processHost({ env: ["DENO_DIR"] });
+/**
+ * The reaper processes of this module's hosts: children of this process
+ * running `sandplug-reaper` for this module's DENO_DIR (`deno test
+ * --parallel` runs other test modules in this same process).
+ */
+function reapers(): number[] {
+  const root = sharedDenoDir().root;
+  const found: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const args = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).split("\0");
+      if (ppid === Deno.pid && args.includes("sandplug-reaper") && args.includes(root)) {
+        if (alive(Number(entry.name))) found.push(Number(entry.name));
+      }
+    } catch {
+      // it ended while we looked
+    }
+  }
+  return found;
+}
 
-  await t.step("host.close() reaps the child and removes its private DENO_DIR", async () => {
-    const p = await ctx.host.load(fixture.dir);
-    const isolate = ctx.isolates.at(-1)!;
-    const denoDir = await p.call("denoDir") as string;
-    assert.match(denoDir, /sandplug-deno-dir-/);
-    assert.notEqual(denoDir, Deno.env.get("DENO_DIR"));
-    if (linux) assert.ok(alive(isolate.pid));
-    await p.close();
-    await Promise.all([isolate.terminate(), isolate.terminate()]);
-    if (linux) assert.ok(!alive(isolate.pid), `process ${isolate.pid} is still alive`);
-    await assert.rejects(Deno.stat(denoDir), Deno.errors.NotFound);
-  });
+Deno.test("the child never outlives close(), even when it is busy", async (t) => {
+  await using fixture = await tempPlugin({}, FIXTURE);
+  await using ctx = processHost();
+
+  await t.step(
+    "host.close() reaps the child, and the last child takes the reaper along",
+    async () => {
+      const p = await ctx.host.load(fixture.dir);
+      const q = await ctx.host.load(fixture.dir);
+      const [one, two] = ctx.isolates.slice(-2);
+      if (linux) {
+        assert.ok(alive(one.pid) && alive(two.pid));
+        assert.equal(reapers().length, 1, "one reaper for all of a host's children");
+      }
+      await p.close();
+      await Promise.all([one.terminate(), one.terminate()]);
+      if (linux) {
+        assert.ok(!alive(one.pid), `process ${one.pid} is still alive`);
+        assert.equal(reapers().length, 1, "the reaper stays while a child runs");
+      }
+      await q.close();
+      await two.terminate();
+      if (linux) assert.deepEqual(reapers(), [], "a closed host leaves no process behind");
+    },
+  );
 
   await t.step("a busy child is killed within the grace period", async () => {
     const p = await ctx.host.load(fixture.dir);
@@ -599,12 +654,68 @@ Deno.test("the child never outlives close(), even when it is busy", async (t) =>
   });
 });
 
+Deno.test("the DENO_DIR a host's children share is closed to plugins", async (t) => {
+  const tmp = Deno.env.get("TMPDIR") || "/tmp";
+  await using fixture = await tempPlugin(
+    { permissions: { read: [tmp], write: [tmp], env: ["DENO_DIR"] } },
+    `
+    import { Worker } from "node:worker_threads";
+    export const denoDir = () => Deno.env.get("DENO_DIR");
+    export const write = (path: string) => Deno.writeTextFileSync(path, "export default 1;");
+    export const list = (path: string) => [...Deno.readDirSync(path)].length;
+    /** A node:worker_threads worker gets fresh globals, caches included. */
+    export function nestedCaches(): Promise<string> {
+      const code = \`const { parentPort } = require("node:worker_threads");
+        caches.open("x").then((c) => c.put("http://x/", new Response("y")))
+          .then(() => parentPort.postMessage("stored"), (e) => parentPort.postMessage(String(e)));\`;
+      const worker = new Worker(code, { eval: true });
+      return new Promise((resolve) => worker.once("message", (m) => { worker.terminate(); resolve(m); }));
+    }
+    `,
+  );
+  await using ctx = processHost({ read: [tmp], write: [tmp], env: ["DENO_DIR"] });
+  const p = await ctx.host.load(fixture.dir);
+  const q = await ctx.host.load(fixture.dir);
+  const denoDir = await p.call("denoDir") as string;
+
+  await t.step("it is one folder per host, not the host's own", async () => {
+    assert.equal(await q.call("denoDir"), denoDir);
+    assert.notEqual(denoDir, Deno.env.get("DENO_DIR"));
+    assert.match(denoDir, /sandplug-[^/]+\/deno_dir$/);
+  });
+
+  await t.step("a plugin granted the temp folder can neither write nor read it", async () => {
+    const root = join(denoDir, "..");
+    for (const path of [join(denoDir, "gen", "planted.js"), join(root, "planted.js")]) {
+      await assert.rejects(p.call("write", [path]), /Requires write access/);
+    }
+    await assert.rejects(p.call("list", [denoDir]), /Requires read access/);
+    const dotted = `${denoDir}/../../${root.split("/").at(-1)}/deno_dir`;
+    await assert.rejects(p.call("list", [dotted]), /Requires read access/);
+    // The carve-out leaves the rest of the grant alone.
+    await p.call("write", [join(fixture.parent, "allowed.ts")]);
+  });
+
+  await t.step("no storage can be made in it, even from a nested worker", async () => {
+    assert.match(await p.call("nestedCaches") as string, /Failed to create cache storage/);
+  });
+});
+
 /**
  * Runs a host in its own process with one plugin loaded (and, if `spin`, busy
  * in a call), SIGKILLs that host, and reports whether the plugin's child
- * process was gone within `waitMs`. A child left running is killed here.
+ * process was gone within `waitMs`, how it was watched, and whether the
+ * DENO_DIR was removed. A child left running is killed here.
  */
-async function orphanCheck(spin: boolean, watchParent: boolean, waitMs: number): Promise<boolean> {
+async function orphanCheck(
+  { spin, watchParent, narrow = false, waitMs }: {
+    spin: boolean;
+    watchParent: boolean;
+    /** Run the host without permission to run /bin/sh, so that no reaper can start. */
+    narrow?: boolean;
+    waitMs: number;
+  },
+): Promise<{ gone: boolean; thread: boolean; dirRemoved: boolean }> {
   await using fixture = await tempPlugin({}, FIXTURE);
   const script = join(fixture.parent, "host.ts");
   const src = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
@@ -623,14 +734,18 @@ async function orphanCheck(spin: boolean, watchParent: boolean, waitMs: number):
     await new Promise(() => {});
     `,
   );
+  const repo = new URL("..", import.meta.url).pathname;
+  const tmp = Deno.env.get("TMPDIR") || "/tmp";
+  const permissions = narrow
+    ? [
+      "--no-prompt",
+      `--allow-read=${repo},${fixture.parent}`,
+      `--allow-write=${tmp}`,
+      `--allow-run=${Deno.execPath()}`,
+    ]
+    : ["-A"];
   const hostProcess = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--no-check",
-      `--config=${new URL("../deno.json", import.meta.url).pathname}`,
-      script,
-    ],
+    args: ["run", ...permissions, "--no-check", `--config=${repo}deno.json`, script],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -643,20 +758,31 @@ async function orphanCheck(spin: boolean, watchParent: boolean, waitMs: number):
   }
   const child = Number(/ready (\d+)/.exec(out)?.[1]);
   assert.ok(child > 0 && alive(child), `no live child in ${JSON.stringify(out)}`);
-  // A SIGKILLed host cannot remove its children's DENO_DIRs: this test does.
+  const thread = (await Deno.readTextFile(`/proc/${child}/cmdline`)).includes(
+    "--sandplug-watch-parent",
+  );
   const environ = await Deno.readTextFile(`/proc/${child}/environ`);
   const denoDir = environ.split("\0").find((entry) => entry.startsWith("DENO_DIR="))?.slice(9);
+  assert.ok(denoDir !== undefined && /sandplug-[^/]+\/deno_dir$/.test(denoDir), denoDir);
+  const root = join(denoDir, "..");
   hostProcess.kill("SIGKILL");
   await reader.cancel();
   await hostProcess.status;
+  const exists = () => Deno.stat(root).then(() => true, () => false);
   const deadline = Date.now() + waitMs;
   while (alive(child) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const gone = !alive(child);
+  // The reaper removes the folder just after its kills.
+  for (let tries = 0; gone && !thread && watchParent && await exists() && tries < 50; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   if (!gone) Deno.kill(child, "SIGKILL");
-  if (denoDir?.includes("sandplug-deno-dir-")) await Deno.remove(denoDir, { recursive: true });
-  return gone;
+  const dirRemoved = !(await exists());
+  // Without a reaper, nothing removes a SIGKILLed host's DENO_DIR: this test does.
+  if (!dirRemoved) await Deno.remove(root, { recursive: true });
+  return { gone, thread, dirRemoved };
 }
 
 Deno.test({
@@ -664,17 +790,122 @@ Deno.test({
   ignore: !linux,
   async fn(t) {
     await t.step("an idle child exits when its stdin ends", async () => {
-      assert.ok(await orphanCheck(false, false, 3_000));
-    });
-    await t.step("a child busy in a call is killed by its parent watchdog", async () => {
-      assert.ok(await orphanCheck(true, true, 3_000));
+      const check = await orphanCheck({ spin: false, watchParent: false, waitMs: 3_000 });
+      assert.ok(check.gone);
     });
     await t.step(
-      "without the watchdog a busy child never sees stdin end (pinned gap)",
+      "a busy child is killed by the host's reaper, which removes the DENO_DIR",
       async () => {
-        assert.ok(!(await orphanCheck(true, false, 700)));
+        const check = await orphanCheck({ spin: true, watchParent: true, waitMs: 3_000 });
+        assert.deepEqual(check, { gone: true, thread: false, dirRemoved: true });
       },
     );
+    await t.step(
+      "a host that may not run /bin/sh gives each child a watchdog thread instead",
+      async () => {
+        const check = await orphanCheck({
+          spin: true,
+          watchParent: true,
+          narrow: true,
+          waitMs: 3_000,
+        });
+        assert.deepEqual({ gone: check.gone, thread: check.thread }, { gone: true, thread: true });
+      },
+    );
+    await t.step(
+      "without either, a busy child never sees stdin end (pinned gap)",
+      async () => {
+        const check = await orphanCheck({ spin: true, watchParent: false, waitMs: 700 });
+        assert.deepEqual({ gone: check.gone, thread: check.thread }, {
+          gone: false,
+          thread: false,
+        });
+      },
+    );
+  },
+});
+
+Deno.test({
+  name: "the reaper signals only its host's children, and plugins cannot signal it",
+  ignore: !linux,
+  async fn(t) {
+    await t.step(
+      "a plugin granted nothing cannot kill the reaper (or any other process)",
+      async () => {
+        await using fixture = await tempPlugin(
+          {},
+          `export function kill(pid: number): void { Deno.kill(pid, "SIGKILL"); }
+         export async function nodeKill(pid: number): Promise<void> {
+           (await import("node:process")).default.kill(pid, "SIGKILL");
+         }`,
+        );
+        await using ctx = processHost();
+        const p = await ctx.host.load(fixture.dir);
+        const [reaper] = reapers();
+        assert.ok(reaper !== undefined, "a reaper runs while a child does");
+        for (const name of ["kill", "nodeKill"]) {
+          await assert.rejects(p.call(name, [reaper]), (error: unknown) => {
+            assert.ok(error instanceof PluginCallError);
+            assert.equal(error.remoteName, "NotCapable");
+            assert.match(error.remoteMessage, /Requires run access/);
+            return true;
+          });
+        }
+        assert.ok(alive(reaper));
+      },
+    );
+
+    await t.step(
+      "at EOF it kills listed deno children only: not strangers, not released pids",
+      async () => {
+        const folder = await Deno.makeTempDir({ prefix: "sandplug-reaper-test-" });
+        const idle = ["eval", "setTimeout(() => {}, 60_000)"];
+        const stranger = new Deno.Command("sleep", { args: ["60"] }).spawn();
+        const listed = new Deno.Command(Deno.execPath(), { args: idle }).spawn();
+        const released = new Deno.Command(Deno.execPath(), { args: idle }).spawn();
+        const reaper = new Deno.Command("/bin/sh", {
+          args: ["-c", REAPER_SCRIPT, "sandplug-reaper", folder, Deno.execPath()],
+          clearEnv: true,
+          stdin: "piped",
+        }).spawn();
+        const writer = reaper.stdin.getWriter();
+        await writer.write(
+          new TextEncoder().encode(
+            `+ ${stranger.pid}\n+ ${listed.pid}\n+ ${released.pid}\n- ${released.pid}\n`,
+          ),
+        );
+        await writer.close();
+        assert.equal((await reaper.status).code, 0);
+        assert.equal((await listed.status).signal, "SIGKILL");
+        assert.ok(alive(stranger.pid), "a pid that runs another program is never signalled");
+        assert.ok(alive(released.pid), "a released pid is never signalled");
+        await assert.rejects(Deno.stat(folder), Deno.errors.NotFound);
+        stranger.kill();
+        released.kill();
+        await Promise.all([stranger.status, released.status]);
+      },
+    );
+
+    await t.step("after q it exits and kills nothing", async () => {
+      const folder = await Deno.makeTempDir({ prefix: "sandplug-reaper-test-" });
+      const listed = new Deno.Command(Deno.execPath(), {
+        args: ["eval", "setTimeout(() => {}, 60_000)"],
+      }).spawn();
+      const reaper = new Deno.Command("/bin/sh", {
+        args: ["-c", REAPER_SCRIPT, "sandplug-reaper", folder, Deno.execPath()],
+        clearEnv: true,
+        stdin: "piped",
+      }).spawn();
+      const writer = reaper.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(`+ ${listed.pid}\nq\n`));
+      await writer.close();
+      await reaper.status;
+      assert.ok(alive(listed.pid));
+      assert.ok((await Deno.stat(folder)).isDirectory);
+      listed.kill();
+      await listed.status;
+      await Deno.remove(folder);
+    });
   },
 });
 
@@ -834,6 +1065,20 @@ Deno.test("FrameDecoder finds frames in a stream split anywhere and passes other
     assert.deepEqual(decode(bytes), decode([stream]));
   });
 
+  await t.step("chunks may be read into one reused buffer: the decoder keeps no view", () => {
+    const frames: unknown[] = [];
+    const decoder = new FrameDecoder({ frame: (p) => frames.push(decodeMessage(p)), text() {} });
+    const buffer = new Uint8Array(5);
+    for (let at = 0; at < stream.length; at += buffer.length) {
+      const chunk = stream.subarray(at, at + buffer.length);
+      buffer.set(chunk);
+      decoder.push(buffer.subarray(0, chunk.length));
+      buffer.fill(0xee);
+    }
+    decoder.end();
+    assert.deepEqual(frames, messages);
+  });
+
   await t.step("a partial magic at the end is text", () => {
     assert.equal(decode([FRAME_MAGIC.slice(0, 3)]).text, "\x1eSP");
   });
@@ -856,5 +1101,91 @@ Deno.test("FrameDecoder finds frames in a stream split anywhere and passes other
       return true;
     });
     assert.throws(() => encodeMessage(Symbol("s")), { name: "DataCloneError" });
+  });
+});
+
+Deno.test("encodeMessage() sends plain data as exact JSON, and the rest as a structured clone", async (t) => {
+  const roundTrip = (value: unknown) => {
+    const frame = encodeMessage(value);
+    const payload = frame.subarray(8);
+    return { back: decodeMessage(payload), json: payload[0] !== 0xff };
+  };
+  const sparse = [1, , 3];
+  const named = Object.assign([1, 2], { extra: true });
+  const cases: [string, unknown, boolean][] = [
+    ["a call's records", { type: "batch", records: [0, 7, "add", 2, 1, 2.5] }, true],
+    ["nested plain objects and arrays", { a: [{ b: "c" }, [], {}], d: null, e: false }, true],
+    ["strings JSON must escape, lone surrogates included", ['\u0000\n"\\', "\ud800", "é😀"], true],
+    ["large and tiny numbers", [1e21, 5e-324, -1.5, Number.MAX_SAFE_INTEGER + 2], true],
+    ["a __proto__ key, as an own property", JSON.parse('{"__proto__": {"x": 1}}'), true],
+    ["a null-prototype object", Object.assign(Object.create(null), { a: 1 }), true],
+    ["undefined", { missing: undefined }, false],
+    ["-0", [-0], false],
+    ["NaN and Infinity", [Number.NaN, Infinity], false],
+    ["BigInt", [1n], false],
+    ["a hole", sparse, false],
+    ["a named property on an array", named, false],
+    ["a typed array", new Uint8Array([1]), false],
+    ["Map and Date", [new Map([[1, 2]]), new Date(0)], false],
+    ["an error", new RangeError("r"), false],
+    [
+      "a class instance",
+      new (class Point {
+        x = 1;
+      })(),
+      false,
+    ],
+    ["a value past the walk's budget", Array.from({ length: 2_000 }, (_, i) => i), false],
+  ];
+  for (const [name, value, json] of cases) {
+    await t.step(`${name}: ${json ? "JSON" : "structured clone"}`, () => {
+      const result = roundTrip(value);
+      assert.equal(result.json, json);
+      assert.deepEqual(result.back, structuredClone(value));
+      if (Array.isArray(value) && Object.is(value[0], -0)) {
+        assert.ok(Object.is((result.back as number[])[0], -0));
+      }
+    });
+  }
+
+  await t.step("typed arrays decoded from a reused buffer get memory of their own", () => {
+    const frame = encodeMessage({ bytes: new Uint8Array([1, 2, 3]) });
+    const buffer = new Uint8Array(frame);
+    const value = decodeMessage(buffer.subarray(8), true) as { bytes: Uint8Array };
+    buffer.fill(0);
+    assert.deepEqual(value.bytes, new Uint8Array([1, 2, 3]));
+  });
+
+  await t.step("each property is read once: a getter cannot change the checked value", () => {
+    let reads = 0;
+    const tricky = {
+      get value() {
+        return reads++ === 0 ? 1 : () => 1;
+      },
+    };
+    assert.deepEqual(roundTrip(tricky), { back: { value: 1 }, json: true });
+  });
+
+  await t.step("a proxy is not cloneable either way: DataCloneError", () => {
+    assert.throws(() => encodeMessage({ p: new Proxy({}, {}) }), { name: "DataCloneError" });
+  });
+
+  await t.step("random plain values round-trip exactly", () => {
+    const atoms = [0, 1, -1, 0.1, 1e300, -2.5e-10, "", "a", "\ud83d", "\u2028", true, false, null];
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const make = (depth: number): unknown => {
+      const pick = random();
+      if (depth > 3 || pick < 0.5) return atoms[Math.floor(random() * atoms.length)];
+      const size = Math.floor(random() * 4);
+      if (pick < 0.75) return Array.from({ length: size }, () => make(depth + 1));
+      return Object.fromEntries(Array.from({ length: size }, (_, i) => [`k${i}`, make(depth + 1)]));
+    };
+    for (let i = 0; i < 500; i++) {
+      const value = make(0);
+      const { back, json } = roundTrip(value);
+      assert.ok(json);
+      assert.deepEqual(back, value);
+    }
   });
 });

@@ -25,6 +25,20 @@ const IMPORT_MAP = `data:application/json,${
   encodeURIComponent(JSON.stringify({ imports: { "@sandplug/host/plugin": SDK.href } }))
 }`;
 
+/** Options of {@linkcode processArgs}. */
+export interface ProcessArgsOptions {
+  /** Start the child's watchdog thread, where no reaper process watches the host. */
+  watchParent?: boolean;
+  /**
+   * Folders the plugin may neither read nor write whatever its grant says:
+   * the shared DENO_DIR, so that no plugin plants or reads cached code.
+   */
+  deny?: readonly string[];
+}
+
+/** Read and write grants that could cover a denied folder get it carved out; other kinds cannot. */
+const CARVED: ReadonlySet<string> = new Set(["read", "write"]);
+
 /**
  * The `deno` arguments of a plugin's child: flags compiled from the grant and
  * nothing more, then the trusted entry module.
@@ -32,7 +46,7 @@ const IMPORT_MAP = `data:application/json,${
  * @throws {PluginLoadError} When a grant item holds a comma, which a flag cannot express, or
  * the grant declares package imports, which the child cannot resolve.
  */
-export function processArgs(spec: IsolateSpec, options: { watchParent?: boolean } = {}): string[] {
+export function processArgs(spec: IsolateSpec, options: ProcessArgsOptions = {}): string[] {
   const packages = spec.grant.imports ?? [];
   if (packages.length > 0) {
     throw new PluginLoadError(
@@ -41,10 +55,10 @@ export function processArgs(spec: IsolateSpec, options: { watchParent?: boolean 
         "its child runs with --no-npm and an import map that holds only the plugin SDK; use the worker tier",
     );
   }
-  // --no-code-cache: a throw-away DENO_DIR would never reuse the cache, only write it.
-  const args = ["run", "--no-config", "--no-lock", "--no-npm", "--no-prompt", "--no-code-cache"];
-  // A fresh DENO_DIR caches nothing, so --cached-only would refuse every granted remote import.
+  const args = ["run", "--no-config", "--no-lock", "--no-npm", "--no-prompt"];
+  // Remote modules are fetched only for a granted import; none may be cached yet.
   if (spec.grant.import.length === 0) args.push("--no-remote", "--cached-only");
+  const deny = options.deny ?? [];
   for (const kind of PERMISSION_KINDS) {
     const items = spec.grant[kind];
     const comma = items.find((item) => item.includes(","));
@@ -57,7 +71,13 @@ export function processArgs(spec: IsolateSpec, options: { watchParent?: boolean 
           "rename the path or use the worker tier",
       );
     }
-    args.push(items.length > 0 ? `--allow-${kind}=${items.join(",")}` : `--deny-${kind}`);
+    if (items.length === 0) {
+      args.push(`--deny-${kind}`);
+      continue;
+    }
+    args.push(`--allow-${kind}=${items.join(",")}`);
+    // A deny list wins over the grant in Deno: a plugin granted the temp folder still misses these.
+    if (CARVED.has(kind) && deny.length > 0) args.push(`--deny-${kind}=${deny.join(",")}`);
   }
   const memoryMb = spec.manifest.limits.memoryMb;
   if (memoryMb !== undefined) args.push(`--v8-flags=--max-old-space-size=${memoryMb}`);
@@ -68,7 +88,7 @@ export function processArgs(spec: IsolateSpec, options: { watchParent?: boolean 
 
 /**
  * The child's whole environment: the granted variables the host may read
- * (`NAME*` copies every variable with that prefix), its own DENO_DIR, and
+ * (`NAME*` copies every variable with that prefix), the shared DENO_DIR, and
  * NO_COLOR. A variable the host may not read is left out, never an error.
  */
 export function processEnv(grant: readonly string[], denoDir: string): Record<string, string> {

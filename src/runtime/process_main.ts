@@ -110,6 +110,8 @@ function fail(reason: string): never {
  * Kills this process once its parent (the host) is gone, even while plugin
  * code keeps the main thread busy and so never sees stdin end: a worker
  * thread polls the parent pid. Killing one's own process needs no permission.
+ * Only where the host cannot run its reaper process (`_reaper.ts`), which
+ * does the same for every child without a thread in each.
  */
 function watchParent(): void {
   const code = `const parent = ${Deno.ppid};
@@ -131,7 +133,7 @@ const decoder = new FrameDecoder({
   frame(payload) {
     let message: HostMessage;
     try {
-      message = decodeMessage(payload) as HostMessage;
+      message = decodeMessage(payload, true) as HostMessage; // the read buffer is used again
     } catch (error) {
       fail(`a message from the host cannot be decoded: ${String(error)}`);
     }
@@ -142,9 +144,11 @@ const decoder = new FrameDecoder({
   },
 });
 
+// One buffer for every read: the decoder copies what it must keep. A fresh 64 KiB buffer per
+// read cost each call a zeroed allocation and, through external memory, extra collections.
+const buffer = new Uint8Array(64 * 1024);
 try {
   for (;;) {
-    const buffer = new Uint8Array(64 * 1024); // fresh each time: the decoder may keep views of it
     const read = await readStdin(buffer);
     if (read === null) break;
     decoder.push(buffer.subarray(0, read));
