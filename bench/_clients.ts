@@ -17,7 +17,7 @@ import {
   transfer,
 } from "@sandplug/host";
 import { z } from "zod";
-// Internal, for one diagnostic subject: a process tier without its parent watchdog.
+// Internal, for one diagnostic subject: a process tier that does not watch for the host's death.
 import { PluginHost } from "../src/host.ts";
 import { createProcessTier } from "../src/isolation/process.ts";
 import type { EchoApi } from "./fixtures/comlink_worker.ts";
@@ -169,6 +169,8 @@ const echoContract = defineContract({
 export interface SandplugSubjectOptions {
   /** Load with the contract, so that every call is validated by zod. */
   contract?: boolean;
+  /** Load with `lowLatency: true` (the worker tier's shared-memory channel). */
+  lowLatency?: boolean;
 }
 
 /** The tiers a sandplug subject can ask for; `"inline"` may not exist yet, and then fails to open. */
@@ -187,9 +189,10 @@ export function sandplug(isolation: TierName, options: SandplugSubjectOptions = 
         maxMessageBytes: BENCH_MAX_MESSAGE_BYTES,
         validate: options.contract === true,
       });
+      const lowLatency = options.lowLatency === true;
       const plugin = options.contract
-        ? await host.load(ECHO_PLUGIN, { contract: echoContract })
-        : await host.load(ECHO_PLUGIN);
+        ? await host.load(ECHO_PLUGIN, { contract: echoContract, lowLatency })
+        : await host.load(ECHO_PLUGIN, { lowLatency });
       const add = plugin.lookup<(a: number, b: number) => number>("add");
       const echo = plugin.lookup<(x: ArrayBuffer) => ArrayBuffer>("echo");
       const echoMoved = plugin.lookup<(x: ArrayBuffer) => ArrayBuffer>("echoMoved");
@@ -211,8 +214,9 @@ export function sandplug(isolation: TierName, options: SandplugSubjectOptions = 
 }
 
 /**
- * Diagnostic: the process tier with `watchParent: false`, so that its cost
- * (a worker thread in every child) shows apart from the rest.
+ * Diagnostic: the process tier with `watchParent: false` (no reaper process,
+ * no watchdog thread), so that the cost of watching for the host's death
+ * shows apart from the rest.
  */
 export function sandplugWithoutWatchdog(): Subject {
   let host: PluginHost | undefined;
@@ -246,8 +250,9 @@ export interface RawChildOptions {
    */
   batch?: boolean;
   /**
-   * Start the child with a fresh, empty DENO_DIR and `--no-code-cache`, as
-   * sandplug's process tier does, instead of the warm shared cache.
+   * Start the child with a fresh, empty DENO_DIR and `--no-code-cache` (how
+   * sandplug's process tier started every plugin before its children shared
+   * one DENO_DIR per host), instead of the warm shared cache.
    */
   freshDenoDir?: boolean;
 }

@@ -97,11 +97,11 @@ const READERS: Record<string, Reader> = {
       `${us(r, "seq:raw-worker")}), so the rest of the gap is extra promise turns before the ` +
       "message leaves and after the reply lands, and this machine's noise (see the runs' range).";
   },
-  "seq:sp-worker-low-latency": (r) =>
-    "Not built: there is no SharedArrayBuffer channel, so every call is a `postMessage` each " +
-    `way and waits for the other thread to wake; the worker tier's figure here is ${
-      us(r, "seq:sp-worker")
-    }, raw \`postMessage\` ${us(r, "seq:raw-worker")}.`,
+  "seq:sp-worker-ll": (r) =>
+    `${us(r, "seq:sp-worker-ll")} per call over the low-latency channel (raw \`postMessage\` ` +
+    `${us(r, "seq:raw-worker")}). Both threads spin briefly for each other, so a round trip ` +
+    "needs both on a core at once: on two shared cores, another process's thread preempting " +
+    "either one adds a scheduler slice to that call, which the median of a busy run shows.",
   "seq:sp-inline": (r) => {
     if (r.count("seq:sp-inline") === 0) return "Not built yet: the host has no inline tier.";
     const gap = r.median("seq:sp-inline") - r.median("seq:direct");
@@ -237,7 +237,6 @@ const READERS: Record<string, Reader> = {
 
 /** The reader's key for a row: its results key, or a name for rows that share one. */
 function readerKey(entry: Judged): string {
-  if (entry.row.subject.includes("low-latency")) return "seq:sp-worker-low-latency";
   if (entry.row.baseline === "pipe:comlink") return "pipe:sp-worker-vs-comlink";
   return entry.row.key ?? "";
 }

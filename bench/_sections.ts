@@ -60,7 +60,9 @@ export function sections(config: SuiteConfig): Section[] {
         },
         {
           subject: "sandplug worker tier, low-latency channel",
-          missing: `low-latency channel: ${NOT_BUILT}`,
+          key: "seq:sp-worker-ll",
+          baseline: "seq:raw-worker",
+          baselineLabel: RAW_WORKER,
           target: atMost(10, "µs"),
         },
         {
@@ -130,6 +132,12 @@ export function sections(config: SuiteConfig): Section[] {
         {
           subject: "sandplug worker tier, contract + validation",
           key: "pipe:sp-worker-contract",
+          baseline: "pipe:raw-worker",
+          baselineLabel: RAW_WORKER,
+        },
+        {
+          subject: "sandplug worker tier, low-latency channel",
+          key: "pipe:sp-worker-ll",
           baseline: "pipe:raw-worker",
           baselineLabel: RAW_WORKER,
         },

@@ -50,6 +50,7 @@ export const CALL_SUBJECTS: SubjectTable = [
   ["comlink", comlink],
   ["sp-worker", sandplug("worker")],
   ["sp-worker-contract", sandplug("worker", { contract: true })],
+  ["sp-worker-ll", sandplug("worker", { lowLatency: true })],
   ["sp-inline", sandplug("inline")],
   ["raw-child", rawChild()],
   ["raw-child-unbatched", rawChild({ batch: false })],
