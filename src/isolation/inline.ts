@@ -20,7 +20,7 @@ function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
     },
     async load(init) {
       if (spec.module === undefined) {
-        const loaded = await loadEntry(init.entry, init.maxMessageBytes);
+        const loaded = await loadEntry(init.entry);
         direct = loaded.namespace;
         return loaded;
       }

@@ -97,7 +97,7 @@ const receive = serve({
   load(init) {
     removeSharedGlobals();
     forwardConsole(post);
-    return loadEntry(init.entry, init.maxMessageBytes);
+    return loadEntry(init.entry);
   },
 });
 
