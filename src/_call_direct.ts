@@ -1,7 +1,10 @@
 import { PluginCallError, PluginTimeoutError } from "./call_errors.ts";
-import { callWithSignal, LazyAbort } from "./runtime/_call_signal.ts";
+import { callWithSignal } from "./runtime/_call_signal.ts";
 import { toWireError } from "./runtime/wire_error.ts";
-import type { Bounds } from "./_connection.ts";
+
+/** The controller of the call whose synchronous start runs now, made only if its code asked for a signal. */
+let starting: AbortController | undefined;
+const signalOfStartingCall = (): AbortSignal => (starting ??= new AbortController()).signal;
 
 /**
  * Calls a function of a plugin in the host's own isolate, without messages:
@@ -14,21 +17,27 @@ export function callDirect(
   symbol: string,
   target: unknown,
   args: readonly unknown[],
-  bounds: Bounds,
+  timeoutMs: number,
 ): unknown {
-  const abort = new LazyAbort();
+  // Saved and restored: plugin code may call another inline plugin while it starts.
+  const outer = starting;
+  starting = undefined;
   let result: unknown;
+  let controller: AbortController | undefined;
   try {
-    result = callWithSignal(abort.signal, target as (...args: unknown[]) => unknown, args);
+    result = callWithSignal(signalOfStartingCall, target as (...args: unknown[]) => unknown, args);
   } catch (error) {
     throw new PluginCallError(plugin, symbol, toWireError(error));
+  } finally {
+    controller = starting as AbortController | undefined; // set by plugin code, if it asked
+    starting = outer;
   }
   if (!(result instanceof Promise)) return result;
   const { promise, resolve, reject } = Promise.withResolvers<unknown>();
   const timer = setTimeout(() => {
-    abort.abort(new DOMException("the host gave up on this call", "AbortError"));
-    reject(new PluginTimeoutError(plugin, symbol, bounds.timeoutMs));
-  }, bounds.timeoutMs);
+    controller?.abort(new DOMException("the host gave up on this call", "AbortError"));
+    reject(new PluginTimeoutError(plugin, symbol, timeoutMs));
+  }, timeoutMs);
   result.then(
     (value) => {
       clearTimeout(timer);

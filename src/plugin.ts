@@ -254,9 +254,9 @@ export class PluginHandle implements Plugin<ContractSymbols> {
         ? this.#supervisor.ready?.direct
         : undefined;
       if (direct !== undefined) {
-        return Promise.resolve(
-          callDirect(this.name, name, direct[name], args, this.#bounds(options)),
-        );
+        checkTimeout(options?.timeoutMs);
+        const timeoutMs = options?.timeoutMs ?? this.#callTimeoutMs;
+        return Promise.resolve(callDirect(this.name, name, direct[name], args, timeoutMs));
       }
       return this.#send(CALL, name, args, options);
     } catch (error) {

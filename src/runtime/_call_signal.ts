@@ -20,26 +20,3 @@ export function callWithSignal(
     scope[CALL_SIGNAL] = previous;
   }
 }
-
-/** A call's cancellation, made only when plugin code asks for the signal. */
-export class LazyAbort {
-  #controller: AbortController | undefined;
-  #reason: unknown;
-  #aborted = false;
-
-  /** The signal, made on first use; already aborted if the call was cancelled before. */
-  readonly signal = (): AbortSignal => {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
-  };
-
-  /** Aborts the signal, now or when it is made. */
-  abort(reason: unknown): void {
-    this.#aborted = true;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
-  }
-}
