@@ -215,8 +215,8 @@ const READERS: Record<string, Reader> = {
         ms(r, "load:raw-child-fresh")
       } with an empty DENO_DIR and \`--no-code-cache\`; a plugin in ${ms(r, "load:sp-process")}, ${
         ms(r, "load:sp-process-nowatch")
-      } without the parent watchdog (a second V8 isolate in every child). The rest is ` +
-      "sandplug's runtime modules, compiled in every child unless a code cache survives, the " +
+      } without the reaper that kills children when the host dies. The rest is ` +
+      "sandplug's runtime modules (their code cache is shared by the host's children), the " +
       "`init` round trip and the plugin's import" +
       (r.count("load:sp-inline") > 0
         ? `; the host's own checks (the inline tier's load, ${
