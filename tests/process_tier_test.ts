@@ -825,6 +825,19 @@ Deno.test({
   },
 });
 
+/** Runs the reaper's script on its own, feeds it `input`, and waits for it to exit. */
+async function runReaper(folder: string, input: string): Promise<Deno.CommandStatus> {
+  const reaper = new Deno.Command("/bin/sh", {
+    args: ["-c", REAPER_SCRIPT, "sandplug-reaper", folder, Deno.execPath()],
+    clearEnv: true,
+    stdin: "piped",
+  }).spawn();
+  const writer = reaper.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(input));
+  await writer.close();
+  return await reaper.status;
+}
+
 Deno.test({
   name: "the reaper signals only its host's children, and plugins cannot signal it",
   ignore: !linux,
@@ -863,19 +876,11 @@ Deno.test({
         const stranger = new Deno.Command("sleep", { args: ["60"] }).spawn();
         const listed = new Deno.Command(Deno.execPath(), { args: idle }).spawn();
         const released = new Deno.Command(Deno.execPath(), { args: idle }).spawn();
-        const reaper = new Deno.Command("/bin/sh", {
-          args: ["-c", REAPER_SCRIPT, "sandplug-reaper", folder, Deno.execPath()],
-          clearEnv: true,
-          stdin: "piped",
-        }).spawn();
-        const writer = reaper.stdin.getWriter();
-        await writer.write(
-          new TextEncoder().encode(
-            `+ ${stranger.pid}\n+ ${listed.pid}\n+ ${released.pid}\n- ${released.pid}\n`,
-          ),
+        const status = await runReaper(
+          folder,
+          `+ ${stranger.pid}\n+ ${listed.pid}\n+ ${released.pid}\n- ${released.pid}\n`,
         );
-        await writer.close();
-        assert.equal((await reaper.status).code, 0);
+        assert.equal(status.code, 0);
         assert.equal((await listed.status).signal, "SIGKILL");
         assert.ok(alive(stranger.pid), "a pid that runs another program is never signalled");
         assert.ok(alive(released.pid), "a released pid is never signalled");
@@ -891,15 +896,7 @@ Deno.test({
       const listed = new Deno.Command(Deno.execPath(), {
         args: ["eval", "setTimeout(() => {}, 60_000)"],
       }).spawn();
-      const reaper = new Deno.Command("/bin/sh", {
-        args: ["-c", REAPER_SCRIPT, "sandplug-reaper", folder, Deno.execPath()],
-        clearEnv: true,
-        stdin: "piped",
-      }).spawn();
-      const writer = reaper.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(`+ ${listed.pid}\nq\n`));
-      await writer.close();
-      await reaper.status;
+      await runReaper(folder, `+ ${listed.pid}\nq\n`);
       assert.ok(alive(listed.pid));
       assert.ok((await Deno.stat(folder)).isDirectory);
       listed.kill();
