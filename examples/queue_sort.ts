@@ -2,10 +2,12 @@
  * The Kubernetes scheduler framework's QueueSort extension point, with the
  * QoS sort plugin (pod priority first, then QoS class to break ties): once
  * compiled into the host and registered by name (inline tier, no sandbox),
- * and once, unchanged, loaded from its folder into a sandbox. Both order the
- * queue the same way.
+ * and once, unchanged, loaded from its folder into a sandbox: a process, and
+ * a worker with the low-latency channel. All order the queue the same way.
+ * A sort is chatty (it calls `Less` n log n times, one after another), so
+ * the example then times a larger sort in each.
  *
- * Run: deno run --allow-read=. --allow-run --allow-write=/tmp examples/queue_sort.ts
+ * Run: deno run --allow-read=. --allow-run --allow-write=/tmp --no-prompt examples/queue_sort.ts
  */
 import { createHost, defineContract, fn } from "@sandplug/host";
 import { z } from "zod";
@@ -51,15 +53,35 @@ await using host = createHost({ plugins: { "qos-sort": qosSort } });
 host.register("qos-sort-v1", qosSort, { version: "1.0.0", implements: { "queue-sort": "1.0.0" } });
 
 const compiledIn = await host.load("qos-sort-v1", { contract: queueSort });
-const sandboxed = await host.load(new URL("../plugins/qos-sort", import.meta.url), {
+const folder = new URL("../plugins/qos-sort", import.meta.url);
+const sandboxed = await host.load(folder, { contract: queueSort });
+const chatty = await host.load(folder, {
   contract: queueSort,
+  isolation: "worker",
+  lowLatency: true,
 });
+const plugins = [compiledIn, sandboxed, chatty];
+const label = (plugin: typeof chatty) =>
+  `${plugin.isolation}${plugin.lowLatency ? " + low-latency" : ""}`.padEnd(22);
 
-for (const plugin of [compiledIn, sandboxed]) {
+for (const plugin of plugins) {
   const sorted = await sortBy(queue, plugin.lookup("Less"));
   console.log(
-    `${plugin.isolation.padEnd(7)} tier: ${
-      sorted.map((p) => `${p.name}(${p.priority},${p.qos})`).join(" ")
-    }`,
+    `${label(plugin)}: ${sorted.map((p) => `${p.name}(${p.priority},${p.qos})`).join(" ")}`,
   );
+}
+
+const qosClasses = ["Guaranteed", "Burstable", "BestEffort"] as const;
+const big: Pod[] = Array.from({ length: 500 }, (_, i) => ({
+  name: `pod-${i}`,
+  priority: (i * 7919) % 100,
+  qos: qosClasses[i % 3],
+}));
+for (const plugin of plugins) {
+  let comparisons = 0;
+  const less = plugin.lookup("Less");
+  const started = performance.now();
+  await sortBy(big, (a, b) => (comparisons++, less(a, b)));
+  const perCall = (performance.now() - started) * 1000 / comparisons;
+  console.log(`${label(plugin)}: ${comparisons} comparisons, ${perCall.toFixed(1)} µs each`);
 }
