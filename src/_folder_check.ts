@@ -7,14 +7,19 @@ const MAX_ENTRIES = 10_000;
 /**
  * Refuses a plugin folder that holds a symlink pointing outside it: Deno
  * checks permissions on the path as written, so such a link would widen the
- * plugin's read grant to wherever it points.
+ * plugin's read grant to wherever it points. Refuses a FIFO, socket or device
+ * in it too: reading one as a module blocks the reader, the host's import
+ * check and Deno's module loader alike. It walks the folder on every
+ * load, never from memory: what it checks is the folder's shape, which only a
+ * walk can tell. The walk is synchronous because a folder listing is quick,
+ * while an asynchronous one costs a thread-pool round trip per folder and link.
  *
- * @throws {PluginLoadError} Naming the link and its target.
+ * @throws {PluginLoadError} Naming the link and its target, or the special file.
  */
-export async function checkNoEscapingLinks(plugin: string, dir: string): Promise<void> {
+export function checkNoEscapingLinks(plugin: string, dir: string): void {
   let count = 0;
-  const walk = async (folder: string): Promise<void> => {
-    for await (const entry of Deno.readDir(folder)) {
+  const walk = (folder: string): void => {
+    for (const entry of Deno.readDirSync(folder)) {
       if (++count > MAX_ENTRIES) {
         throw new PluginLoadError(
           plugin,
@@ -25,7 +30,7 @@ export async function checkNoEscapingLinks(plugin: string, dir: string): Promise
       if (entry.isSymlink) {
         let target: string;
         try {
-          target = await Deno.realPath(path);
+          target = Deno.realPathSync(path);
         } catch {
           continue; // a dangling link reaches nothing
         }
@@ -39,9 +44,17 @@ export async function checkNoEscapingLinks(plugin: string, dir: string): Promise
           );
         }
       } else if (entry.isDirectory) {
-        await walk(path);
+        walk(path);
+      } else if (!entry.isFile) {
+        throw new PluginLoadError(
+          plugin,
+          `its folder holds ${
+            relative(dir, path)
+          }, which is not a regular file (a FIFO, socket or device); ` +
+            "reading it would block, so remove it from the plugin folder",
+        );
       }
     }
   };
-  await walk(dir);
+  walk(dir);
 }

@@ -2,6 +2,7 @@ import { extname, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type DeniedImport, ImportDeniedError } from "./errors.ts";
 import { findImports } from "./_import_scanner.ts";
+import { passedBefore, ReadLog, readModule, rememberPass } from "./_check_cache.ts";
 import { coversPackage, isWithin, type PermissionGrant } from "./permissions.ts";
 
 const SCANNED = new Set([".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"]);
@@ -55,19 +56,28 @@ function judge(
   return `the package is not declared; add "imports": ["${name}"] to plugin.json and have the host allow it`;
 }
 
+const decoder = new TextDecoder();
+
 /**
  * Walks the plugin's module graph from its entry, through every local module
  * it imports literally, and refuses imports its grant does not cover. Runs
- * before any plugin code does.
+ * before any plugin code does. A graph that passed before in this process,
+ * with the same entry, folder and grant and every module byte for byte the
+ * same, passes again without a scan.
  *
  * @throws {ImportDeniedError} Listing every refused import with its file and line.
  */
-export async function checkModuleGraph(
+export function checkModuleGraph(
   plugin: string,
   entry: string,
   dir: string,
   grant: PermissionGrant,
-): Promise<void> {
+): void {
+  // The verdict depends on these, on the bytes of the files read, and on nothing else
+  // (the plugin's name only appears in the error, and only passes are remembered).
+  const key = JSON.stringify([entry, dir, grant]);
+  if (passedBefore(key)) return;
+  const log = new ReadLog();
   const denied: DeniedImport[] = [];
   const seen = new Set<string>();
   const queue = [entry];
@@ -75,14 +85,11 @@ export async function checkModuleGraph(
     const path = queue.shift()!;
     if (seen.has(path) || !SCANNED.has(extname(path))) continue;
     seen.add(path);
-    let source: string;
-    try {
-      source = await Deno.readTextFile(path);
-    } catch {
-      continue; // a missing module is reported by the runtime when it loads
-    }
+    const bytes = readModule(path);
+    log.add(path, bytes);
+    if (bytes === undefined) continue; // a missing module is reported by the runtime when it loads
     const importer = pathToFileURL(path);
-    for (const found of findImports(source)) {
+    for (const found of findImports(decoder.decode(bytes))) {
       const reason = judge(found.specifier, importer, dir, grant, (next) => queue.push(next));
       if (reason !== undefined) {
         denied.push({
@@ -95,4 +102,5 @@ export async function checkModuleGraph(
     }
   }
   if (denied.length > 0) throw new ImportDeniedError(plugin, denied);
+  rememberPass(key, log);
 }

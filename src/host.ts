@@ -221,7 +221,12 @@ export class PluginHost extends EventTarget implements Host {
     return tier;
   }
 
-  async #prepare(path: string | URL): Promise<Prepared> {
+  /**
+   * Finds the plugin and runs every load-time check, synchronously: on a local
+   * folder each file system call takes microseconds, where an asynchronous one
+   * costs a thread-pool round trip, and many loads at once would queue on it.
+   */
+  #prepare(path: string | URL): Prepared {
     const registered = typeof path === "string" ? this.#registry.get(path) : undefined;
     if (registered !== undefined) {
       const grant = resolveGrant(registered.manifest, "", this.policy);
@@ -233,10 +238,10 @@ export class PluginHost extends EventTarget implements Host {
         module: registered.module,
       };
     }
-    const { dir, manifest, entry } = await findPlugin(path);
+    const { dir, manifest, entry } = findPlugin(path);
     const grant = resolveGrant(manifest, dir, this.policy);
-    await checkNoEscapingLinks(manifest.name, dir);
-    await checkModuleGraph(manifest.name, fromFileUrl(entry), dir, grant);
+    checkNoEscapingLinks(manifest.name, dir);
+    checkModuleGraph(manifest.name, fromFileUrl(entry), dir, grant);
     return { manifest, dir, entry, grant };
   }
 
@@ -250,7 +255,7 @@ export class PluginHost extends EventTarget implements Host {
       );
     }
     options.signal?.throwIfAborted();
-    const prepared = await this.#prepare(path);
+    const prepared = this.#prepare(path);
     const { manifest } = prepared;
     const contracts = options.contract === undefined
       ? []
@@ -275,6 +280,7 @@ export class PluginHost extends EventTarget implements Host {
       onLog: (level, text) => this.#logLine(manifest.name, level, text),
       onDenied: ({ kind, value, symbol }) =>
         this.#emit("denied", { plugin: manifest.name, kind, value, symbol }),
+      lowLatency: options.lowLatency,
     };
     const { connection, symbols } = await Connection.open(tier, spec, {
       ...openOptions,

@@ -65,5 +65,6 @@ function startWorker(spec: IsolateSpec, events: IsolateEvents): Isolate {
 export const workerTier: IsolationTier = {
   name: "worker",
   enforces: { permissions: true, memoryLimit: false },
+  lowLatency: "channel",
   start: startWorker,
 };
