@@ -11,7 +11,7 @@ import type { Dispatcher, Reply } from "./dispatch.ts";
 import { toWireError } from "./wire_error.ts";
 import { takeTransfers } from "./transfer.ts";
 import { measure } from "../_payload.ts";
-import { ChannelEnd, PLUGIN_SPIN_MS } from "../_shared_channel.ts";
+import type { ChannelEnd } from "../_shared_channel.ts";
 import {
   CALL,
   CANCEL,
@@ -75,6 +75,7 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
   let started = false;
   let maxMessageBytes = 0;
   let channel: ChannelEnd | undefined;
+  let spinMs = 0;
   /** Requests whose reply is not queued yet: while any runs, the loop must turn, not spin. */
   let outstanding = 0;
   let draining = false;
@@ -134,10 +135,15 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
     if (started) return;
     started = true;
     maxMessageBytes = init.maxMessageBytes;
+    // Loaded only when asked for (most workers start without it), and before any plugin code runs.
+    const shared = init.channel instanceof SharedArrayBuffer
+      ? await import("../_shared_channel.ts")
+      : undefined;
     const loaded = await options.load(init);
     dispatcher = loaded.dispatcher;
-    if (init.channel instanceof SharedArrayBuffer && dispatcher !== undefined) {
-      channel = new ChannelEnd(init.channel, "plugin");
+    if (shared !== undefined && dispatcher !== undefined) {
+      channel = new shared.ChannelEnd(init.channel!, "plugin");
+      spinMs = shared.PLUGIN_SPIN_MS;
     }
     options.post(loaded.reply);
   }
@@ -200,7 +206,7 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
       }
       // Async plugin code and batches that wait for a message need the event loop to turn.
       if (outstanding > 0 || ordered.holding) return;
-      if (!channel.spin(PLUGIN_SPIN_MS)) return;
+      if (!channel.spin(spinMs)) return;
     }
   }
 
