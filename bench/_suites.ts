@@ -90,6 +90,9 @@ export const MEMORY_SUBJECTS: readonly string[] = [...FLEET_SUBJECTS, "sp-proces
 
 const MIB = 1024 * 1024;
 
+/** The pause after 100 instances closed, before the next subject starts its own. */
+const SETTLE_MS = 1_500;
+
 /** How many turns each subject takes within one sequential run. */
 const SEQUENTIAL_SLICES = 10;
 
@@ -188,6 +191,9 @@ export async function startSuite(results: Results, config: SuiteConfig): Promise
       await guarded(results, [`parallel:${id}`], async () => {
         results.add(`parallel:${id}`, await parallelLoads(subject, config.parallel));
       });
+      // Closed workers and children are torn down in the background after close() returns;
+      // without a pause the next subject would be measured while the previous one's 100 end.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     }
   }
   for (const [id, subject] of START_SUBJECTS) {
