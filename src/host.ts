@@ -32,6 +32,7 @@ import {
 import { type Plugin, PluginHandle } from "./plugin.ts";
 import type { LogLevel } from "./protocol.ts";
 import { Connection, type OpenOptions } from "./_connection.ts";
+import { sharedDenoDirWritableBy } from "./isolation/_deno_dir.ts";
 import { checkNoEscapingLinks } from "./_folder_check.ts";
 import { findPlugin } from "./_locate.ts";
 import { checkModuleGraph } from "./_module_graph.ts";
@@ -216,6 +217,15 @@ export class PluginHost extends EventTarget implements Host {
         manifest.name,
         `the ${tier.name} tier cannot enforce limits.memoryMb (${manifest.limits.memoryMb}); ` +
           'load it with isolation: "process"',
+      );
+    }
+    const cache = tier.name === "worker" ? sharedDenoDirWritableBy(grant.write) : undefined;
+    if (cache !== undefined) {
+      throw new PluginLoadError(
+        manifest.name,
+        `its write grant ${JSON.stringify(grant.write)} covers ${cache}, where process-tier ` +
+          "plugins' module cache lives, and a worker cannot be denied part of a grant; " +
+          'grant a narrower folder, or load it with isolation: "process"',
       );
     }
     return tier;

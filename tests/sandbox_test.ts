@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { createHost, type Plugin, PluginCallError } from "@sandplug/host";
+import { createHost, type Plugin, PluginCallError, PluginLoadError } from "@sandplug/host";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -404,3 +404,26 @@ export async function writeBeside(name, text) {
     assert.equal(await Deno.readTextFile(join(out, "note.txt")), "still writable");
   });
 }
+
+Deno.test("a worker-tier plugin may not write where process-tier plugins keep their module cache", async () => {
+  // Worker permissions are allow lists only: a write grant over the temp folder would reach the
+  // process tier's shared DENO_DIR there, so the worker tier refuses it and the process tier,
+  // which can carve the folder out, accepts it.
+  await using folder = await tempPlugin({ name: "temp-writer", permissions: { write: ["/tmp"] } });
+  await using host = createHost({ allow: { write: ["/tmp"] }, log: () => {} });
+  await assert.rejects(host.load(folder.dir, { isolation: "worker" }), (error: unknown) => {
+    assert.ok(error instanceof PluginLoadError);
+    assert.match(error.message, /its write grant \["\/tmp"\] covers \/tmp/);
+    assert.match(error.message, /isolation: "process"/);
+    return true;
+  });
+  const p = await host.load(folder.dir, { isolation: "process" });
+  assert.deepEqual(p.permissions.write, ["/tmp"]);
+  await using narrow = await tempPlugin({
+    name: "narrow-writer",
+    permissions: { write: ["/tmp/sandplug-test-out"] },
+  });
+  await using narrowHost = createHost({ allow: { write: ["/tmp"] }, log: () => {} });
+  const worker = await narrowHost.load(narrow.dir, { isolation: "worker" });
+  assert.deepEqual(worker.permissions.write, ["/tmp/sandplug-test-out"]);
+});

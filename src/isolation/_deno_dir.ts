@@ -20,6 +20,8 @@
  *
  * @module
  */
+import { isWithin } from "../permissions.ts";
+import { tempDir } from "./_process_args.ts";
 
 /** The shared folder, its paths to deny to plugins, and where it came from. */
 export interface SharedDenoDir {
@@ -67,6 +69,17 @@ export function sharedDenoDir(): SharedDenoDir {
   }
   globalThis.addEventListener("unload", () => removeQuietly(root));
   return shared;
+}
+
+/**
+ * The folder of the shared `DENO_DIR` (or, before it exists, the temp folder
+ * it will be made in) when one of `writable` covers it; else undefined. A
+ * worker cannot be denied part of a grant, so a worker-tier plugin that could
+ * write there could plant code that process-tier children run.
+ */
+export function sharedDenoDirWritableBy(writable: readonly string[]): string | undefined {
+  const places = shared?.deny ?? [tempDir()].filter((path) => path !== undefined);
+  return places.find((place) => writable.some((item) => isWithin(place, item)));
 }
 
 function removeQuietly(path: string): void {
