@@ -28,8 +28,8 @@ export type { LogLevel, RestartPolicy };
  *   or heap exhaustion, which aborts the host (denoland/deno#35766). Choose it
  *   for plugins you trust; see SECURITY.md.
  * - `"process"`: a `deno run` child per plugin, with flags compiled from its
- *   grant, a heap cap and its own `DENO_DIR`: a hostile plugin harms only its
- *   own process.
+ *   grant, a heap cap, and a module cache it can neither read nor write: a
+ *   hostile plugin harms only its own process.
  */
 export type IsolationName = "inline" | "worker" | "process";
 
