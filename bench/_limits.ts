@@ -98,10 +98,14 @@ const READERS: Record<string, Reader> = {
       "message leaves and after the reply lands, and this machine's noise (see the runs' range).";
   },
   "seq:sp-worker-ll": (r) =>
-    `${us(r, "seq:sp-worker-ll")} per call over the low-latency channel (raw \`postMessage\` ` +
-    `${us(r, "seq:raw-worker")}). Both threads spin briefly for each other, so a round trip ` +
-    "needs both on a core at once: on two shared cores, another process's thread preempting " +
-    "either one adds a scheduler slice to that call, which the median of a busy run shows.",
+    `${us(r, "seq:sp-worker-ll")} per call on average over the low-latency channel, while its ` +
+    `median single call takes ${us(r, "seq-single:sp-worker-ll")} (raw \`postMessage\`: ` +
+    `${us(r, "seq:raw-worker")} on average, ${us(r, "seq-single:raw-worker")} median). The ` +
+    "channel needs both threads on a core at once: each side spins 20 µs for the other, then " +
+    "sleeps on the slot. On two shared cores, any third runnable thread (a garbage collector's, " +
+    "another process's) preempts one of them now and then; that call then waits for a kernel " +
+    "wake-up of tens of µs, and those calls make the mean. A machine with a spare core, or a " +
+    "quieter one, sees the median.",
   "seq:sp-inline": (r) => {
     if (r.count("seq:sp-inline") === 0) return "Not built yet: the host has no inline tier.";
     const gap = r.median("seq:sp-inline") - r.median("seq:direct");

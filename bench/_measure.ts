@@ -33,6 +33,23 @@ export async function sequential(client: EchoClient, calls: number): Promise<num
 }
 
 /**
+ * Sequential small calls timed one by one: `add(1, 2)` awaited `calls` times.
+ *
+ * @returns Microseconds of the median call, which the rare slow call (the
+ *   thread preempted, a garbage collection) does not move as it moves the mean.
+ */
+export async function singleCalls(client: EchoClient, calls: number): Promise<number> {
+  const times: number[] = new Array(calls);
+  for (let i = 0; i < calls; i++) {
+    const start = performance.now();
+    const sum = await client.add(1, 2);
+    times[i] = (performance.now() - start) * 1000;
+    check(sum === 3, `add(1, 2) returned ${sum}`);
+  }
+  return median(times);
+}
+
+/**
  * Pipelined small calls: `calls` calls of `add(i, 1)` issued at once, then awaited together.
  *
  * @returns Calls per second.

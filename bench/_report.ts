@@ -268,7 +268,11 @@ function method(config: SuiteConfig): string[] {
     `- **Sequential**: \`add(1, 2)\` awaited ${config.sequentialCalls.toLocaleString("en-US")}`,
     `  times in a row per run (${config.directCalls.toLocaleString("en-US")} for the direct call),`,
     "  after a warm-up, in 10 slices that take turns with the other subjects; the figure is the",
-    "  mean per call.",
+    "  mean per call. The *median single call* rows time each of a run's last",
+    `  ${
+      config.sequentialCalls / 10
+    } calls on its own and take the median: the typical call, which`,
+    "  the rare slow one (a thread preempted, a garbage collection) moves less than the mean.",
     `- **Pipelined**: ${config.pipelinedCalls.toLocaleString("en-US")} calls of \`add(i, 1)\``,
     "  issued at once and awaited together; calls per second.",
     "- **Payloads**: one round trip of an `ArrayBuffer` of 1, 16 and 64 MiB through `echo`, the",

@@ -65,6 +65,19 @@ export function sections(config: SuiteConfig): Section[] {
           baselineLabel: RAW_WORKER,
           target: atMost(10, "µs"),
         },
+        { subject: "raw worker postMessage: median single call", key: "seq-single:raw-worker" },
+        {
+          subject: "sandplug worker tier: median single call",
+          key: "seq-single:sp-worker",
+          baseline: "seq-single:raw-worker",
+          baselineLabel: "raw worker, median",
+        },
+        {
+          subject: "sandplug worker tier, low-latency channel: median single call",
+          key: "seq-single:sp-worker-ll",
+          baseline: "seq-single:raw-worker",
+          baselineLabel: "raw worker, median",
+        },
         {
           subject: "sandplug inline tier (validation off)",
           key: "seq:sp-inline",

@@ -15,7 +15,14 @@ import {
   sandplugWithoutWatchdog,
   type Subject,
 } from "./_clients.ts";
-import { loadToFirstCall, parallelLoads, pipelined, roundTrip, sequential } from "./_measure.ts";
+import {
+  loadToFirstCall,
+  parallelLoads,
+  pipelined,
+  roundTrip,
+  sequential,
+  singleCalls,
+} from "./_measure.ts";
 import { guarded, type Results } from "./_results.ts";
 import type { MemorySample } from "./memory_probe.ts";
 
@@ -56,6 +63,9 @@ export const CALL_SUBJECTS: SubjectTable = [
   ["raw-child-unbatched", rawChild({ batch: false })],
   ["sp-process", sandplug("process")],
 ];
+
+/** Subjects whose single calls are also timed one by one, for the median call. */
+export const SINGLE_CALL_SUBJECTS: readonly string[] = ["raw-worker", "sp-worker", "sp-worker-ll"];
 
 /** Subjects of the payload suite: those that cross a real boundary, without extra variants. */
 export const PAYLOAD_SUBJECTS: readonly string[] = [
@@ -134,6 +144,13 @@ export async function callSuite(results: Results, config: SuiteConfig): Promise<
     for (const [id, values] of slices) {
       if (results.failed(`seq:${id}`) || values.length < SEQUENTIAL_SLICES) continue;
       results.add(`seq:${id}`, values.reduce((sum, value) => sum + value, 0) / values.length);
+    }
+    for (const id of SINGLE_CALL_SUBJECTS) {
+      const client = clients.get(id);
+      if (client === undefined) continue;
+      await guarded(results, [`seq-single:${id}`], async () => {
+        results.add(`seq-single:${id}`, await singleCalls(client, config.sequentialCalls / 10));
+      });
     }
   }
   log(`pipelined small calls, ${config.callRuns} runs`);
