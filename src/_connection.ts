@@ -34,6 +34,7 @@ import {
 } from "./_records.ts";
 import { type Denial, deniedIn, isWireError, unclonablePath } from "./_wire.ts";
 import { ChannelEnd, createChannelBuffer, HOST_SPIN_MS } from "./_shared_channel.ts";
+import { copyOnce } from "./_copy_once.ts";
 
 export type { Denial } from "./_wire.ts";
 
@@ -114,16 +115,20 @@ export class Connection {
   #channel: ChannelEnd | undefined;
   /** How many batches left, counted only with the channel, whose runtime runs them in this order. */
   #sentBatches = 0;
+  /** Whether large buffers are copied once and transferred (the tier clones and can transfer). */
+  readonly #copyOnce: boolean;
 
   private constructor(
     plugin: string,
     start: (events: Parameters<IsolationTier["start"]>[1]) => Isolate,
     options: OpenOptions,
+    copies: boolean,
   ) {
     this.#plugin = plugin;
     this.#onCrash = options.onCrash;
     this.#options = options;
     this.#maxMessageBytes = options.maxMessageBytes;
+    this.#copyOnce = copies;
     this.#outbox = new RecordBatch(
       (records, transfer) => this.#sendBatch(records, transfer),
       hostRecordLength,
@@ -156,7 +161,12 @@ export class Connection {
           'with the host; load it with isolation: "worker", or without lowLatency',
       );
     }
-    const connection = new Connection(spec.plugin, (events) => tier.start(spec, events), options);
+    const connection = new Connection(
+      spec.plugin,
+      (events) => tier.start(spec, events),
+      options,
+      tier.clones === true,
+    );
     try {
       const buffer = options.lowLatency && tier.lowLatency === "channel"
         ? createChannelBuffer()
@@ -311,9 +321,14 @@ export class Connection {
     const records = this.#outbox.open();
     if (tag === CALL) {
       const args = payload as unknown[];
+      const marked = takeTransfers(args);
       records.push(CALL, id, symbol, args.length);
-      for (let index = 0; index < args.length; index++) records.push(args[index]);
-      this.#outbox.transfer(takeTransfers(args));
+      for (let index = 0; index < args.length; index++) {
+        const copied = this.#copyOnce && marked === undefined ? copyOnce(args[index]) : undefined;
+        records.push(copied === undefined ? args[index] : copied.value);
+        if (copied !== undefined) this.#outbox.transfer([copied.transfer]);
+      }
+      this.#outbox.transfer(marked);
     } else if (tag === SET) {
       records.push(SET, id, symbol, payload);
       this.#outbox.transfer(takeTransfers([payload]));

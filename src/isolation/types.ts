@@ -79,6 +79,12 @@ export interface IsolationTier {
    */
   readonly lowLatency?: "channel" | "direct";
   /**
+   * Whether values reach the isolate by structured clone and buffers can be
+   * transferred (a worker): then a large buffer is copied once and the copy
+   * transferred, rather than cloned in two copies.
+   */
+  readonly clones?: boolean;
+  /**
    * Starts an isolate for one plugin. The runtime in it waits for the host's
    * `init` message before it loads any plugin code.
    *

@@ -66,5 +66,6 @@ export const workerTier: IsolationTier = {
   name: "worker",
   enforces: { permissions: true, memoryLimit: false },
   lowLatency: "channel",
+  clones: true,
   start: startWorker,
 };

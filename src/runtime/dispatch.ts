@@ -47,8 +47,6 @@ export interface Dispatcher {
  */
 export async function loadEntry(
   entry: string,
-  // TODO(integration): drop once worker_main.ts and process_main.ts stop passing it.
-  _maxMessageBytes?: number,
 ): Promise<{ reply: PluginMessage; dispatcher?: Dispatcher; namespace?: Namespace }> {
   let namespace: Namespace;
   try {

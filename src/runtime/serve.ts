@@ -11,6 +11,7 @@ import type { Dispatcher, Reply } from "./dispatch.ts";
 import { toWireError } from "./wire_error.ts";
 import { takeTransfers } from "./transfer.ts";
 import { measure } from "../_payload.ts";
+import { copyOnce } from "../_copy_once.ts";
 import type { ChannelEnd } from "../_shared_channel.ts";
 import {
   CALL,
@@ -36,6 +37,11 @@ export interface ServeOptions {
   post(message: PluginMessage, transfer?: Transferable[]): void;
   /** Loads the plugin, on the host's `init`: the handshake reply and, on success, a dispatcher. */
   load(init: InitMessage): Promise<{ reply: PluginMessage; dispatcher?: Dispatcher }>;
+  /**
+   * Whether `post` clones and transfers (a worker): a large result buffer is
+   * then copied once and the copy transferred, rather than cloned in two copies.
+   */
+  copiesOnce?: boolean;
 }
 
 /** Runs the host's batches in the order it sent them, holding any that overtook another. */
@@ -123,8 +129,14 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
       });
       return;
     }
-    records.push(OK, id, value);
-    if (typeof value === "object" && value !== null) replies.transfer(takeTransfers([value]));
+    if (typeof value !== "object" || value === null) {
+      records.push(OK, id, value);
+      return;
+    }
+    const marked = takeTransfers([value]);
+    const copied = marked === undefined && options.copiesOnce ? copyOnce(value) : undefined;
+    records.push(OK, id, copied === undefined ? value : copied.value);
+    replies.transfer(copied === undefined ? marked : [copied.transfer]);
   };
 
   const ordered = new InOrder((records) => {

@@ -27,10 +27,11 @@ const post = (message: PluginMessage, transfer?: Transferable[]) =>
 
 const receive = serve({
   post,
+  copiesOnce: true,
   load(init) {
     hardenWorker(post);
     forwardConsole(post);
-    return loadEntry(init.entry, init.maxMessageBytes);
+    return loadEntry(init.entry);
   },
 });
 
