@@ -273,6 +273,10 @@ function method(config: SuiteConfig): string[] {
       config.sequentialCalls / 10
     } calls on its own and take the median: the typical call, which`,
     "  the rare slow one (a thread preempted, a garbage collection) moves less than the mean.",
+    "  On this VM a worker thread's wake-up takes either about 14 µs or about 55 µs, and a",
+    "  worker tends to stay in one mode for a while: which one varies by run and by worker,",
+    "  for the raw worker and sandplug alike, so these rows and the sequential means swing by",
+    "  up to 4× between runs, either way. The low-latency channel does not wait for wake-ups.",
     `- **Pipelined**: ${config.pipelinedCalls.toLocaleString("en-US")} calls of \`add(i, 1)\``,
     "  issued at once and awaited together; calls per second.",
     "- **Payloads**: one round trip of an `ArrayBuffer` of 1, 16 and 64 MiB through `echo`, the",
