@@ -198,9 +198,10 @@ const READERS: Record<string, Reader> = {
       (inline
         ? `: with no isolate to start, that is the inline tier's load, ${
           ms(r, "load:sp-inline")
-        }, so caching the checks can save at most that much of the ${
-          format(gap, "ms")
-        } gap. Most of it is in the worker: `
+        } with the module-graph check cached (a hit hashes the plugin's modules instead of ` +
+          `scanning them), a small part of the ${
+            format(gap, "ms")
+          } gap. Most of it is in the worker: `
         : ". Then, in the worker: ") +
       "sandplug's runtime modules load and evaluate before the handshake, where a raw worker " +
       "loads one small file, and the plugin's module is imported only after the host's `init`, " +
