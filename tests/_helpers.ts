@@ -4,6 +4,7 @@
  * @module
  */
 import { join } from "node:path";
+import type { PermissionGrant } from "@sandplug/host";
 
 /** A plugin folder made for one test; removed by `Symbol.asyncDispose`. */
 export interface TempPlugin extends AsyncDisposable {
@@ -45,5 +46,21 @@ export async function tempPlugin(
     async [Symbol.asyncDispose]() {
       await Deno.remove(parent, { recursive: true });
     },
+  };
+}
+
+/** A grant of nothing but reading `dir` (what every plugin holds), plus `extra`. */
+export function grantOf(dir: string, extra: Partial<PermissionGrant> = {}): PermissionGrant {
+  return {
+    read: [dir],
+    write: [],
+    net: [],
+    env: [],
+    run: [],
+    ffi: [],
+    sys: [],
+    import: [],
+    imports: [],
+    ...extra,
   };
 }

@@ -10,8 +10,7 @@ import { join } from "node:path";
 import { createHost, ImportDeniedError, PluginLoadError } from "@sandplug/host";
 import { checkCacheStats, clearCheckCache } from "../src/_check_cache.ts";
 import { checkModuleGraph } from "../src/_module_graph.ts";
-import type { PermissionGrant } from "../src/permissions.ts";
-import { tempPlugin } from "./_helpers.ts";
+import { grantOf, tempPlugin } from "./_helpers.ts";
 
 const LIB = "export function twice(n: number): number {\n  return n * 2;\n}\n";
 const MOD =
@@ -23,21 +22,6 @@ async function counted(run: () => Promise<unknown>): Promise<{ hits: number; mis
   await run();
   const after = checkCacheStats();
   return { hits: after.hits - before.hits, misses: after.misses - before.misses };
-}
-
-function grantFor(dir: string, extra: Partial<PermissionGrant> = {}): PermissionGrant {
-  return {
-    read: [dir],
-    write: [],
-    net: [],
-    env: [],
-    run: [],
-    ffi: [],
-    sys: [],
-    import: [],
-    imports: [],
-    ...extra,
-  };
 }
 
 Deno.test("host.load() of an unchanged plugin answers the import check from memory, across hosts", async () => {
@@ -133,7 +117,7 @@ Deno.test("checkModuleGraph() remembers a pass per grant, folder and entry", asy
     'export async function pad(): Promise<unknown> {\n  return await import("npm:left-pad");\n}\n',
   );
   const entry = join(fixture.dir, "mod.ts");
-  const declared = grantFor(fixture.dir, { imports: ["npm:left-pad"] });
+  const declared = grantOf(fixture.dir, { imports: ["npm:left-pad"] });
   checkModuleGraph("test-plugin", entry, fixture.dir, declared);
 
   await t.step("the same inputs hit", async () => {
@@ -145,7 +129,7 @@ Deno.test("checkModuleGraph() remembers a pass per grant, folder and entry", asy
 
   await t.step("a grant without the package misses, and refuses the import", () => {
     assert.throws(
-      () => checkModuleGraph("test-plugin", entry, fixture.dir, grantFor(fixture.dir)),
+      () => checkModuleGraph("test-plugin", entry, fixture.dir, grantOf(fixture.dir)),
       (error: unknown) => error instanceof ImportDeniedError && /npm:left-pad/.test(error.message),
     );
   });
@@ -161,7 +145,7 @@ Deno.test("checkModuleGraph() remembers a pass per grant, folder and entry", asy
           "test-plugin",
           join(copy.dir, "mod.ts"),
           copy.dir,
-          grantFor(copy.dir, { imports: ["npm:left-pad"] }),
+          grantOf(copy.dir, { imports: ["npm:left-pad"] }),
         ),
       )
     );
@@ -169,7 +153,7 @@ Deno.test("checkModuleGraph() remembers a pass per grant, folder and entry", asy
   });
 
   await t.step("a refused graph is never remembered", async () => {
-    const undeclared = grantFor(fixture.dir);
+    const undeclared = grantOf(fixture.dir);
     for (let i = 0; i < 2; i++) {
       const moved = await counted(() =>
         Promise.resolve().then(() =>

@@ -29,6 +29,16 @@ async function runInChild(code: string): Promise<string> {
   return new TextDecoder().decode(output.stdout).trim();
 }
 
+/** Loads the plugin at `dir` in a child host and returns the error it printed. */
+function loadInChild(dir: string): Promise<string> {
+  return runInChild(`
+    import { createHost } from "@sandplug/host";
+    await using host = createHost({ isolation: "worker" });
+    await host.load(${JSON.stringify(dir)})
+      .catch((error) => console.log(error.name + ": " + error.message));
+  `);
+}
+
 Deno.test({
   name: "host.load() refuses a plugin.json that is a FIFO instead of blocking on it",
   ignore: Deno.build.os === "windows",
@@ -36,13 +46,7 @@ Deno.test({
   await using fixture = await tempPlugin({});
   await Deno.remove(join(fixture.dir, "plugin.json"));
   await mkfifo(join(fixture.dir, "plugin.json"));
-  const printed = await runInChild(`
-    import { createHost } from "@sandplug/host";
-    await using host = createHost({ isolation: "worker" });
-    await host.load(${
-    JSON.stringify(fixture.dir)
-  }).catch((error) => console.log(error.name + ": " + error.message));
-  `);
+  const printed = await loadInChild(fixture.dir);
   assert.match(printed, /^ManifestError: .*plugin\.json: is not a regular file/);
 });
 
@@ -53,13 +57,7 @@ Deno.test({
   await using fixture = await tempPlugin({}, 'import "./lib/pipe.ts";\nexport const ok = true;\n');
   await Deno.mkdir(join(fixture.dir, "lib"));
   await mkfifo(join(fixture.dir, "lib", "pipe.ts"));
-  const printed = await runInChild(`
-    import { createHost } from "@sandplug/host";
-    await using host = createHost({ isolation: "worker" });
-    await host.load(${
-    JSON.stringify(fixture.dir)
-  }).catch((error) => console.log(error.name + ": " + error.message));
-  `);
+  const printed = await loadInChild(fixture.dir);
   assert.match(
     printed,
     /^PluginLoadError: .*its folder holds lib\/pipe\.ts, which is not a regular file \(a FIFO, socket or device\)/,

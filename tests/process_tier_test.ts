@@ -27,7 +27,7 @@ import type { IsolateSpec, IsolationTier } from "../src/isolation/types.ts";
 import type { HostMessage, LoadErrorMessage, PluginMessage } from "../src/protocol.ts";
 import { PROTOCOL_VERSION } from "../src/protocol_version.ts";
 import type { HostPolicy, PermissionGrant } from "../src/permissions.ts";
-import { tempPlugin } from "./_helpers.ts";
+import { grantOf, tempPlugin } from "./_helpers.ts";
 
 const MYPLUGIN = new URL("../plugins/myplugin", import.meta.url);
 const linux = Deno.build.os === "linux";
@@ -135,22 +135,11 @@ Deno.test("the process tier runs the Go example plugin with only its own folder 
 });
 
 Deno.test("processArgs() compiles the grant into deno flags and nothing more", async (t) => {
-  const none: PermissionGrant = {
-    read: ["/plugins/p"],
-    write: [],
-    net: [],
-    env: [],
-    run: [],
-    ffi: [],
-    sys: [],
-    import: [],
-    imports: [],
-  };
   const spec = (grant: Partial<PermissionGrant>, memoryMb?: number): IsolateSpec => ({
     plugin: "p",
     dir: "/plugins/p",
     entry: "file:///plugins/p/mod.ts",
-    grant: { ...none, ...grant },
+    grant: grantOf("/plugins/p", grant),
     manifest: { limits: { memoryMb } } as unknown as IsolateSpec["manifest"],
     maxMessageBytes: 64 * 1024 * 1024,
   });
@@ -368,17 +357,7 @@ async function handshake(dir: string): Promise<PluginMessage | { type: "exited";
     dir,
     entry: new URL("file://" + join(dir, "mod.ts")).href,
     manifest: { limits: {} } as IsolateSpec["manifest"],
-    grant: {
-      read: [dir],
-      write: [],
-      net: [],
-      env: [],
-      run: [],
-      ffi: [],
-      sys: [],
-      import: [],
-      imports: [],
-    },
+    grant: grantOf(dir),
     maxMessageBytes: 1 << 20,
   };
   const answer = Promise.withResolvers<PluginMessage | { type: "exited"; reason: string }>();
