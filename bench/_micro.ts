@@ -19,7 +19,8 @@ export interface MicroStep {
   run(i: number): unknown;
 }
 
-const REQUEST = { type: "call", id: 1, symbol: "add", args: [1, 2] };
+/** A one-call batch as sandplug sends it: flat records (`CALL, id, symbol, argc, ...args`). */
+const REQUEST = { type: "batch", records: [0, 1, "add", 2, 1, 2] };
 const RAW_REQUEST = { id: 1, op: "add", args: [1, 2] };
 const noop = () => {};
 const encoder = new TextEncoder();
@@ -39,17 +40,12 @@ export const MICRO_STEPS: readonly MicroStep[] = [
   },
   {
     id: "promise",
-    label: "Promise.withResolvers + .finally + a pending record with closures",
+    label: "Promise.withResolvers + a pending record (no closures)",
     run: (i) => {
-      const { promise, resolve } = Promise.withResolvers<number>();
-      const pending = {
-        symbol: "add",
-        resolve: (v: number) => resolve(v),
-        reject: noop,
-        settle: noop,
-      };
+      const resolvers = Promise.withResolvers<number>();
+      const pending = { symbol: "add", deadline: i, ...resolvers };
       pending.resolve(i);
-      return promise.finally(noop);
+      return pending.promise;
     },
   },
   {
@@ -59,8 +55,9 @@ export const MICRO_STEPS: readonly MicroStep[] = [
   },
   {
     id: "clone-sandplug",
-    label: "structuredClone of a sandplug call message `{type, id, symbol, args}`",
-    run: (i) => structuredClone({ ...REQUEST, id: i }),
+    label:
+      "structuredClone of a sandplug one-call batch `{type, records: [0, id, symbol, 2, a, b]}`",
+    run: (i) => structuredClone({ ...REQUEST, records: [0, i, "add", 2, 1, 2] }),
   },
   {
     id: "clone-raw",
