@@ -199,6 +199,9 @@ export async function startSuite(results: Results, config: SuiteConfig): Promise
       await guarded(results, [`load:${id}`], async () => {
         results.add(`load:${id}`, await loadToFirstCall(subject));
       });
+      // The instance just closed is torn down in the background (a worker's isolate, a child's
+      // exit): let that end before the next subject is timed, so that none is timed beside it.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS / 10));
     }
   }
   log(`${config.parallel} started at once, ${config.heavyRuns} runs`);
