@@ -30,11 +30,11 @@ const HEADER_BYTES = 64;
 /** The default size of each slot: larger batches go as messages. */
 export const DEFAULT_SLOT_BYTES = 16 * 1024;
 
-/** How long a side spins before it sleeps on the slot instead (see `ChannelEnd.spin`). */
+/** How long the host spins before it sleeps on the slot instead (see `ChannelEnd.spin`). */
 const SPIN_MS = 0.02;
-/** How long the host waits for a reply after it sent a batch through the channel. */
+/** How long the host waits for a reply after it sent a batch through the channel, spinning first. */
 export const HOST_SPIN_MS = 0.05;
-/** How long a plugin waits for the next batch after it answered one. */
+/** How long a plugin spins for the next batch after it answered one. */
 export const PLUGIN_SPIN_MS = 0.1;
 
 /** What `send()` did. */
@@ -164,15 +164,17 @@ export class ChannelEnd {
 
   /**
    * Waits until a batch arrives or `budgetMs` passes; returns whether one
-   * arrived. It spins for the first {@linkcode SPIN_MS}, which catches a
-   * chatty peer's next batch within a microsecond, then sleeps on the slot's
-   * sequence number, so that a slower peer costs no CPU and no core is held
-   * from the peer (on two cores, two spinning threads and any third runnable
-   * one cost a scheduler slice).
+   * arrived. The plugin spins for all of it. The host spins for the first
+   * {@linkcode SPIN_MS}, which catches a chatty plugin's reply within a
+   * microsecond, then sleeps on the slot's sequence number: a slow reply then
+   * costs the host's thread no CPU and leaves the core to the plugin. It is
+   * the plugin that must not sleep: a host woken late by the kernel (tens of
+   * µs) sends its next call late, and a plugin that slept by then would be
+   * woken late too, turning every later call into two kernel wake-ups.
    */
   spin(budgetMs: number): boolean {
     const started = performance.now();
-    const spinUntil = started + Math.min(SPIN_MS, budgetMs);
+    const spinUntil = started + (this.#isHost ? Math.min(SPIN_MS, budgetMs) : budgetMs);
     for (let turn = 1; !this.pending; turn++) {
       if ((turn & 63) === 0 && performance.now() > spinUntil) break;
       // The CPU's spin-wait hint: it frees the core's resources for a sibling thread.
