@@ -267,7 +267,7 @@ function method(config: SuiteConfig): string[] {
     "  `lowLatency: true` (a SharedArrayBuffer slot each way, both sides spinning briefly).",
     `- **Sequential**: \`add(1, 2)\` awaited ${config.sequentialCalls.toLocaleString("en-US")}`,
     `  times in a row per run (${config.directCalls.toLocaleString("en-US")} for the direct call),`,
-    "  after a warm-up, in 10 slices that take turns with the other subjects; the figure is the",
+    "  after a warm-up of 2,000 calls, in 10 slices that take turns with the other subjects; the figure is the",
     "  mean per call. The *median single call* rows time each of a run's last",
     `  ${
       config.sequentialCalls / 10

@@ -100,6 +100,9 @@ export const MEMORY_SUBJECTS: readonly string[] = [...FLEET_SUBJECTS, "sp-proces
 
 const MIB = 1024 * 1024;
 
+/** Sequential calls each call subject makes before it is measured. */
+const WARM_UP_CALLS = 2_000;
+
 /** The pause after 100 instances closed, before the next subject starts its own. */
 const SETTLE_MS = 1_500;
 
@@ -123,7 +126,9 @@ export async function callSuite(results: Results, config: SuiteConfig): Promise<
     await guarded(results, [`seq:${id}`, `pipe:${id}`, ...payloadKeys], async () => {
       const client = await subject.open();
       clients.set(id, client);
-      await sequential(client, 200);
+      // Long enough for the JIT to settle: its compiler threads would otherwise take cores
+      // during the first runs, which a path that keeps two threads busy feels most.
+      await sequential(client, WARM_UP_CALLS);
       await pipelined(client, config.pipelinedCalls);
     });
   }

@@ -36,6 +36,13 @@ const SPIN_MS = 0.02;
 export const HOST_SPIN_MS = 0.05;
 /** How long a plugin spins for the next batch after it answered one. */
 export const PLUGIN_SPIN_MS = 0.1;
+/**
+ * How long a plugin woken by a message spins for the next batch after it
+ * answered: the host, answered by a message too, sends it about a message's
+ * delivery later, and only a spinning plugin gets the calls after it back to
+ * a few microseconds.
+ */
+export const PLUGIN_WOKEN_SPIN_MS = 0.5;
 
 /** What `send()` did. */
 export type Sent = "no" | "yes" | "wake";

@@ -174,9 +174,10 @@ export interface LoadOptions<
    * that get many small calls one after another: a SharedArrayBuffer slot each
    * way, which both sides watch for a moment after each message instead of
    * going through the event loop, for a round trip of a few microseconds
-   * instead of tens. The plugin spins at most 0.1 ms after each reply, so an
-   * idle plugin costs no CPU; while calls keep coming, the host's thread
-   * spins up to 0.02 ms per call, then sleeps on the slot up to 0.05 ms.
+   * instead of tens. The plugin spins at most 0.1 ms after each reply (0.5
+   * ms after a message woke it), so an idle plugin costs no CPU; while calls
+   * keep coming, the host's thread spins up to 0.02 ms per call, then sleeps
+   * on the slot up to 0.05 ms.
    * Batches the channel cannot carry exactly (buffers, `Map`s, `Date`s, …,
    * or over 16 KiB) go as messages, in order. Only the worker tier can share
    * memory with a plugin: the process tier refuses the option, and the

@@ -82,6 +82,7 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
   let maxMessageBytes = 0;
   let channel: ChannelEnd | undefined;
   let spinMs = 0;
+  let wokenSpinMs = 0;
   /** Requests whose reply is not queued yet: while any runs, the loop must turn, not spin. */
   let outstanding = 0;
   let draining = false;
@@ -156,6 +157,7 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
     if (shared !== undefined && dispatcher !== undefined) {
       channel = new shared.ChannelEnd(init.channel!, "plugin");
       spinMs = shared.PLUGIN_SPIN_MS;
+      wokenSpinMs = shared.PLUGIN_WOKEN_SPIN_MS;
     }
     options.post(loaded.reply);
   }
@@ -194,21 +196,27 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
    * Takes the host's batches from the channel and answers them, spinning
    * briefly for the next one while nothing else needs the event loop.
    */
-  function drain(): void {
+  function drain(woken = false): void {
     drainQueued = false;
     if (channel === undefined || draining) return;
     draining = true;
     try {
       do {
         channel.watching(true);
-        pump(channel);
+        pump(channel, woken);
       } while (channel.watching(false));
     } finally {
       draining = false;
     }
   }
 
-  function pump(channel: ChannelEnd): void {
+  /**
+   * @param woken The host woke this side with a message: it gets its reply
+   *   by a message too, and sends its next call only once that arrives, so
+   *   the first wait is longer, to catch that call and get back to spinning.
+   */
+  function pump(channel: ChannelEnd, woken: boolean): void {
+    let budget = woken ? wokenSpinMs : spinMs;
     for (;;) {
       const batch = channel.receive();
       if (batch !== undefined) {
@@ -218,7 +226,8 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
       }
       // Async plugin code and batches that wait for a message need the event loop to turn.
       if (outstanding > 0 || ordered.holding) return;
-      if (!channel.spin(spinMs)) return;
+      if (!channel.spin(budget)) return;
+      budget = spinMs;
     }
   }
 
@@ -233,7 +242,7 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
     } else if (message.type === "batch") {
       ordered.take(message.order, message.records);
     } else if (message.type === "wake") {
-      drain();
+      drain(true);
     }
   };
 }
