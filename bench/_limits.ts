@@ -102,11 +102,13 @@ const READERS: Record<string, Reader> = {
     `${us(r, "seq:sp-worker-ll")} per call on average over the low-latency channel, while its ` +
     `median single call takes ${us(r, "seq-single:sp-worker-ll")} (raw \`postMessage\`: ` +
     `${us(r, "seq:raw-worker")} on average, ${us(r, "seq-single:raw-worker")} median). The ` +
-    "channel needs both threads on a core at once: each side spins 20 µs for the other, then " +
-    "sleeps on the slot. On two shared cores, any third runnable thread (a garbage collector's, " +
-    "another process's) preempts one of them now and then; that call then waits for a kernel " +
-    "wake-up of tens of µs, and those calls make the mean. A machine with a spare core, or a " +
-    "quieter one, sees the median.",
+    "channel needs the host's thread and the plugin's on two cores at once, each watching the " +
+    "slot for the other. This machine has two: whenever a third thread runs (a garbage " +
+    "collector's, a JIT compiler's, another subject's), the scheduler puts the two on one core " +
+    "and keeps them there for some milliseconds; every call then waits for the other thread to " +
+    "be scheduled (20–100 µs) instead of about 2 µs. Traced call by call, most slices run at " +
+    "1–3 µs a call and some run entirely in that mode, and those make the mean. On a machine " +
+    "with a core to spare the mean comes close to the median.",
   "seq:sp-inline": (r) => {
     if (r.count("seq:sp-inline") === 0) return "Not built yet: the host has no inline tier.";
     const gap = r.median("seq:sp-inline") - r.median("seq:direct");
