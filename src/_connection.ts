@@ -1,4 +1,4 @@
-import { IncompatiblePluginError, type PluginError, PluginLoadError } from "./errors.ts";
+import { type PluginError, PluginLoadError } from "./errors.ts";
 import {
   PayloadTooLargeError,
   PluginCallError,
@@ -8,14 +8,7 @@ import {
   ValidationError,
 } from "./call_errors.ts";
 import type { Isolate, IsolateSpec, IsolationTier } from "./isolation/types.ts";
-import type {
-  LoadErrorMessage,
-  LogLevel,
-  PluginMessage,
-  ReadyMessage,
-  SymbolInfo,
-} from "./protocol.ts";
-import { PROTOCOL_VERSION } from "./protocol_version.ts";
+import type { LogLevel, PluginMessage, SymbolInfo } from "./protocol.ts";
 import { measure } from "./_payload.ts";
 import { takeTransfers } from "./runtime/transfer.ts";
 import { DeadlineTimer } from "./_deadline_timer.ts";
@@ -33,16 +26,14 @@ import {
   SET,
 } from "./_records.ts";
 import { type Denial, deniedIn, isWireError, unclonablePath } from "./_wire.ts";
-import { ChannelEnd, createChannelBuffer, HOST_SPIN_MS } from "./_shared_channel.ts";
+import { createChannelBuffer } from "./_shared_channel.ts";
+import { BatchTransport } from "./_batch_transport.ts";
+import { type Bounds, Pending } from "./_pending.ts";
+import { Handshake } from "./_handshake.ts";
 import { copyOnce } from "./_copy_once.ts";
 
 export type { Denial } from "./_wire.ts";
-
-/** How long a request or the start may take, and what cancels it. */
-export interface Bounds {
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
+export type { Bounds } from "./_pending.ts";
 
 /** How to open a connection: the load's bounds, the payload limit, and who hears of a crash. */
 export interface OpenOptions extends Bounds {
@@ -59,39 +50,6 @@ export interface OpenOptions extends Bounds {
 /** How long a plugin may take to answer a ping after a deadline passed before it counts as stuck. */
 const STUCK_GRACE_MS = 500;
 
-/** A request waiting for its reply. */
-class Pending {
-  readonly tag: RequestTag;
-  readonly symbol: string;
-  /** The arguments (call) or value (set), to name what could not be sent. */
-  readonly payload: unknown;
-  readonly timeoutMs: number;
-  /** When the request times out, on the `performance.now()` clock. */
-  readonly deadline: number;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-
-  constructor(
-    tag: RequestTag,
-    symbol: string,
-    payload: unknown,
-    bounds: Bounds,
-    deadline: number,
-    resolvers: PromiseWithResolvers<unknown>,
-  ) {
-    this.tag = tag;
-    this.symbol = symbol;
-    this.payload = payload;
-    this.timeoutMs = bounds.timeoutMs;
-    this.deadline = deadline;
-    this.signal = bounds.signal;
-    this.resolve = resolvers.resolve;
-    this.reject = resolvers.reject;
-  }
-}
-
 /**
  * One live channel to a plugin's isolate: the handshake, then requests matched
  * to replies by id. Every request settles: with the reply, or with a typed
@@ -104,17 +62,14 @@ export class Connection {
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #failure: PluginError | undefined;
-  #onHandshake: ((message: ReadyMessage | LoadErrorMessage) => void) | undefined;
-  #onHandshakeCrash: ((reason: string) => void) | undefined;
+  /** The start, until the runtime answered it. */
+  #handshake: Handshake | undefined;
   #onCrash: (error: PluginCrashedError) => void;
   readonly #options: OpenOptions;
   #ping: { id: number; answered(): void } | undefined;
   readonly #deadlines = new DeadlineTimer(() => this.#expire());
   readonly #outbox: RecordBatch;
-  /** The low-latency channel, once the handshake opened it. */
-  #channel: ChannelEnd | undefined;
-  /** How many batches left, counted only with the channel, whose runtime runs them in this order. */
-  #sentBatches = 0;
+  readonly #transport: BatchTransport;
   /** Whether large buffers are copied once and transferred (the tier clones and can transfer). */
   readonly #copyOnce: boolean;
 
@@ -130,7 +85,9 @@ export class Connection {
     this.#maxMessageBytes = options.maxMessageBytes;
     this.#copyOnce = copies;
     this.#outbox = new RecordBatch(
-      (records, transfer) => this.#sendBatch(records, transfer),
+      (records, transfer) => {
+        if (this.#failure === undefined) this.#transport.send(records, transfer);
+      },
       hostRecordLength,
       (record, cause) => this.#unsendable(record, cause),
     );
@@ -139,6 +96,14 @@ export class Connection {
       exit: (reason) => this.#crash(reason),
       log: (level, text) => this.#options.onLog?.(level, text),
     });
+    this.#transport = new BatchTransport(
+      this.#isolate,
+      (records) => this.#receiveRecords(records),
+      (reason) => {
+        void this.#isolate.terminate();
+        this.#crash(reason);
+      },
+    );
   }
 
   /**
@@ -171,87 +136,15 @@ export class Connection {
       const buffer = options.lowLatency && tier.lowLatency === "channel"
         ? createChannelBuffer()
         : undefined;
-      const symbols = await connection.#handshake(spec, options, buffer);
-      if (buffer !== undefined) connection.#channel = new ChannelEnd(buffer, "host");
+      const handshake = new Handshake(connection.#isolate, spec, options, buffer);
+      connection.#handshake = handshake;
+      const symbols = await handshake.done.finally(() => connection.#handshake = undefined);
+      if (buffer !== undefined) connection.#transport.openChannel(buffer);
       return { connection, symbols };
     } catch (error) {
       await connection.#isolate.terminate();
       throw error;
     }
-  }
-
-  #handshake(
-    spec: IsolateSpec,
-    bounds: Bounds,
-    channel: SharedArrayBuffer | undefined,
-  ): Promise<SymbolInfo[]> {
-    const { promise, resolve, reject } = Promise.withResolvers<SymbolInfo[]>();
-    const timer = setTimeout(() => {
-      reject(
-        new PluginLoadError(
-          spec.plugin,
-          `it did not finish loading within ${bounds.timeoutMs} ms; check its entry module for slow top-level code, ` +
-            "or raise the manifest's limits.loadTimeoutMs",
-        ),
-      );
-    }, bounds.timeoutMs);
-    const onAbort = () => reject(bounds.signal?.reason);
-    bounds.signal?.addEventListener("abort", onAbort, { once: true });
-    this.#onHandshake = (message) => {
-      if (message.protocol !== PROTOCOL_VERSION) {
-        reject(
-          new IncompatiblePluginError(spec.plugin, [
-            `its runtime speaks sandplug protocol ${
-              String(message.protocol)
-            } but this host speaks protocol ` +
-            `${PROTOCOL_VERSION}; use the same @sandplug/host version for the host and the plugin's runtime`,
-          ]),
-        );
-      } else if (message.type === "ready" && Array.isArray(message.symbols)) {
-        resolve(message.symbols);
-      } else if (message.type === "load-error" && isWireError(message.error)) {
-        reject(
-          new PluginLoadError(
-            spec.plugin,
-            `its entry module ${spec.entry} failed: ${message.error.name}: ${message.error.message}`,
-            { cause: message.error },
-          ),
-        );
-      } else {
-        reject(
-          new PluginLoadError(
-            spec.plugin,
-            `its runtime sent an invalid handshake: ${JSON.stringify(message)}`,
-          ),
-        );
-      }
-    };
-    this.#onHandshakeCrash = (reason) =>
-      reject(new PluginLoadError(spec.plugin, `its isolate ended while loading: ${reason}`));
-    try {
-      this.#isolate.send({
-        type: "init",
-        protocol: PROTOCOL_VERSION,
-        plugin: spec.plugin,
-        entry: spec.entry,
-        maxMessageBytes: this.#maxMessageBytes,
-        ...(channel === undefined ? {} : { channel }),
-      });
-    } catch (cause) {
-      reject(
-        new PluginLoadError(
-          spec.plugin,
-          `its isolate did not accept the handshake: ${String(cause)}`,
-          { cause },
-        ),
-      );
-    }
-    return promise.finally(() => {
-      clearTimeout(timer);
-      bounds.signal?.removeEventListener("abort", onAbort);
-      this.#onHandshake = undefined;
-      this.#onHandshakeCrash = undefined;
-    });
   }
 
   /** The plugin's exports, for a tier in the host's own isolate; calls may skip messages. */
@@ -261,7 +154,7 @@ export class Connection {
 
   /** Whether requests go over the low-latency channel. */
   get lowLatency(): boolean {
-    return this.#channel !== undefined;
+    return this.#transport.lowLatency;
   }
 
   /** Whether the isolate has ended (crashed or closed). */
@@ -338,48 +231,6 @@ export class Connection {
     return resolvers.promise;
   }
 
-  /** Sends a tick's records: through the low-latency channel when it is open and free, else as a message. */
-  #sendBatch(records: unknown[], transfer: Transferable[] | undefined): void {
-    if (this.#failure !== undefined) return;
-    const channel = this.#channel;
-    if (channel === undefined) {
-      this.#isolate.send({ type: "batch", records }, transfer);
-      return;
-    }
-    // Counted once sent: a batch that fails to serialise is retried record by record.
-    const order = this.#sentBatches + 1;
-    const sent = transfer === undefined ? channel.send(records, order) : "no";
-    if (sent === "no") {
-      this.#isolate.send({ type: "batch", records, order }, transfer);
-      this.#sentBatches = order;
-      return;
-    }
-    this.#sentBatches = order;
-    if (sent === "wake") this.#isolate.send({ type: "wake" });
-    // A chatty plugin answers within microseconds: watch for it rather than wait for a message.
-    channel.watching(true);
-    const arrived = channel.spin(HOST_SPIN_MS);
-    if (channel.watching(false) || arrived) this.#drainChannel();
-  }
-
-  /** Takes every reply batch waiting in the channel. */
-  #drainChannel(): void {
-    const channel = this.#channel;
-    if (channel === undefined || this.#failure !== undefined) return;
-    try {
-      for (let batch = channel.receive(); batch !== undefined; batch = channel.receive()) {
-        this.#receiveRecords(batch.records);
-      }
-    } catch (cause) {
-      void this.#isolate.terminate();
-      this.#crash(
-        `its runtime wrote malformed data into the low-latency channel (${
-          cause instanceof Error ? cause.message : String(cause)
-        }); a plugin's runtime must not be modified`,
-      );
-    }
-  }
-
   /** Removes a request and settles it. */
   #settle(id: number, pending: Pending, ok: boolean, value: unknown): void {
     this.#pending.delete(id);
@@ -450,12 +301,10 @@ export class Connection {
       return;
     }
     if (message.type === "wake") {
-      this.#drainChannel();
+      if (this.#failure === undefined) this.#transport.drain();
       return;
     }
-    if (this.#onHandshake !== undefined) {
-      if (message.type === "ready" || message.type === "load-error") this.#onHandshake(message);
-    }
+    if (message.type === "ready" || message.type === "load-error") this.#handshake?.answer(message);
   }
 
   /** Replies and pongs; a malformed record ends the batch (a hostile runtime may send anything). */
@@ -550,7 +399,7 @@ export class Connection {
     if (this.#failure !== undefined) return;
     const error = new PluginCrashedError(this.#plugin, reason);
     this.#failAll(error);
-    if (this.#onHandshakeCrash !== undefined) this.#onHandshakeCrash(reason);
+    if (this.#handshake !== undefined) this.#handshake.ended(reason);
     else this.#onCrash(error);
   }
 
