@@ -1,10 +1,6 @@
 import { PluginCallError, PluginTimeoutError } from "./call_errors.ts";
-import { callWithSignal } from "./runtime/_call_signal.ts";
+import { startCall, startedController } from "./runtime/_call_signal.ts";
 import { toWireError } from "./runtime/wire_error.ts";
-
-/** The controller of the call whose synchronous start runs now, made only if its code asked for a signal. */
-let starting: AbortController | undefined;
-const signalOfStartingCall = (): AbortSignal => (starting ??= new AbortController()).signal;
 
 /**
  * Calls a function of a plugin in the host's own isolate, without messages:
@@ -19,20 +15,14 @@ export function callDirect(
   args: readonly unknown[],
   timeoutMs: number,
 ): unknown {
-  // Saved and restored: plugin code may call another inline plugin while it starts.
-  const outer = starting;
-  starting = undefined;
   let result: unknown;
-  let controller: AbortController | undefined;
   try {
-    result = callWithSignal(signalOfStartingCall, target as (...args: unknown[]) => unknown, args);
+    result = startCall(target as (...args: unknown[]) => unknown, args);
   } catch (error) {
     throw new PluginCallError(plugin, symbol, toWireError(error));
-  } finally {
-    controller = starting as AbortController | undefined; // set by plugin code, if it asked
-    starting = outer;
   }
   if (!(result instanceof Promise)) return result;
+  const controller = startedController();
   const { promise, resolve, reject } = Promise.withResolvers<unknown>();
   const timer = setTimeout(() => {
     controller?.abort(new DOMException("the host gave up on this call", "AbortError"));

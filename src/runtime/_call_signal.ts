@@ -1,22 +1,37 @@
 /** The slot the SDK's `callSignal()` reads (by the same registered symbol): a function giving the signal. */
 const CALL_SIGNAL = Symbol.for("sandplug.callSignal");
 
+/** The controller of the call whose synchronous start runs now, made only if its code asks. */
+let starting: AbortController | undefined;
+/** The controller the last {@linkcode startCall} made, if its code asked for a signal. */
+let started: AbortController | undefined;
+const signalOfStartingCall = (): AbortSignal => (starting ??= new AbortController()).signal;
+
 /**
- * Calls `fn(...args)` with `signal` as the source of the current call's
- * signal, so that plugin code can read it with the SDK's `callSignal()`
- * before its first `await`. The signal is made only if plugin code asks.
+ * Calls `fn(...args)` so that plugin code can read the call's signal with the
+ * SDK's `callSignal()` before its first `await`. The signal is made only if
+ * plugin code asks: then {@linkcode startedController} returns its
+ * controller, to abort it when the host gives up on the call.
+ *
+ * @throws What `fn` throws.
  */
-export function callWithSignal(
-  signal: () => AbortSignal,
-  fn: (...args: unknown[]) => unknown,
-  args: readonly unknown[],
-): unknown {
+export function startCall(fn: (...args: unknown[]) => unknown, args: readonly unknown[]): unknown {
   const scope = globalThis as Record<symbol, unknown>;
   const previous = scope[CALL_SIGNAL];
-  scope[CALL_SIGNAL] = signal;
+  // Saved and restored: an inline plugin may call another while it starts.
+  const outer = starting;
+  starting = undefined;
+  scope[CALL_SIGNAL] = signalOfStartingCall;
   try {
     return fn(...args);
   } finally {
     scope[CALL_SIGNAL] = previous;
+    started = starting;
+    starting = outer;
   }
+}
+
+/** The controller of the call {@linkcode startCall} just ran, if its code asked for a signal. */
+export function startedController(): AbortController | undefined {
+  return started;
 }

@@ -9,7 +9,7 @@ import type { PluginMessage, SymbolInfo, SymbolKind } from "../protocol.ts";
 import { PROTOCOL_VERSION } from "../protocol_version.ts";
 import { isVariable } from "./sdk.ts";
 import { toWireError } from "./wire_error.ts";
-import { callWithSignal } from "./_call_signal.ts";
+import { startCall, startedController } from "./_call_signal.ts";
 
 type Namespace = Record<string, unknown>;
 
@@ -79,14 +79,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 export function createDispatcher(namespace: Namespace): Dispatcher {
   const symbols = listSymbols(namespace);
   const kinds = new Map(symbols.map((symbol) => [symbol.name, symbol.kind]));
-  // Signals exist only for calls whose code asked for one, so most calls cost no controller.
+  // The controllers of running calls whose code asked for a signal: most calls have none.
   const signals = new Map<number, AbortController>();
-  let starting = 0;
-  const signalOfStartingCall = (): AbortSignal => {
-    let controller = signals.get(starting);
-    if (controller === undefined) signals.set(starting, controller = new AbortController());
-    return controller.signal;
-  };
   const fail = (id: number, reply: Reply, name: string, message: string) =>
     reply(id, false, { name, message });
   const missing = (id: number, symbol: string, reply: Reply) =>
@@ -114,20 +108,15 @@ export function createDispatcher(namespace: Namespace): Dispatcher {
         return fail(id, reply, "TypeError", `"${symbol}" is a ${kind}, not a function`);
       }
       let result: unknown;
-      starting = id;
       try {
-        result = callWithSignal(
-          signalOfStartingCall,
-          namespace[symbol] as (...args: unknown[]) => unknown,
-          args,
-        );
+        result = startCall(namespace[symbol] as (...args: unknown[]) => unknown, args);
       } catch (error) {
-        if (signals.size > 0) signals.delete(id);
         return reply(id, false, toWireError(error));
       }
-      if (isThenable(result)) return settle(id, reply, result);
-      if (signals.size > 0) signals.delete(id);
-      reply(id, true, result);
+      const controller = startedController(); // before isThenable(), which may run plugin code
+      if (!isThenable(result)) return reply(id, true, result);
+      if (controller !== undefined) signals.set(id, controller);
+      settle(id, reply, result);
     },
     get(id, symbol, reply) {
       const kind = kinds.get(symbol);
