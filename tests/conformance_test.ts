@@ -874,45 +874,47 @@ Deno.test("compiled-in plugins run inline, with contracts, unless the host forbi
   );
 });
 
-// A call made while its plugin restarts waits for the restart within its one deadline.
+/**
+ * A plugin on `tier` that crashed and waits a second before its restart, on a
+ * host of its own; disposing of it closes both.
+ */
+async function restarting(tier: IsolationName): Promise<AsyncDisposable & { p: Plugin }> {
+  const plugin = await tempPlugin({ name: NAME }, PLUGIN);
+  const host = hostOn(tier, { restart: { maxRestarts: 1, backoffMs: 1_000 }, log: () => {} });
+  const events = record(host, "crash");
+  const p = await host.load(plugin.dir, { isolation: tier });
+  assert.equal(await p.call("crashSoon"), "scheduled");
+  await eventually("the crash", () => events.length > 0);
+  return {
+    p,
+    async [Symbol.asyncDispose]() {
+      await host.close();
+      await plugin[Symbol.asyncDispose]();
+    },
+  };
+}
+
 for (const tier of ["worker", "process"] as const) {
+  // A call made while its plugin restarts waits for the restart within its one deadline.
   Deno.test({
     name: `a call made while its plugin restarts still settles within its deadline (${tier} tier)`,
     async fn() {
-      await using plugin = await tempPlugin({ name: NAME }, PLUGIN);
-      await using host = hostOn(tier, {
-        restart: { maxRestarts: 1, backoffMs: 1_000 },
-        log: () => {},
-      });
-      const events = record(host, "crash");
-      const p = await host.load(plugin.dir, { isolation: tier });
-      assert.equal(await p.call("crashSoon"), "scheduled");
-      await eventually("the crash", () => events.length > 0);
+      await using crashed = await restarting(tier);
       const started = Date.now();
-      await assert.rejects(p.call("hang", [], { timeoutMs: 1_500 }), PluginTimeoutError);
+      await assert.rejects(crashed.p.call("hang", [], { timeoutMs: 1_500 }), PluginTimeoutError);
       const took = Date.now() - started;
       assert.ok(took < 2_200, `a call with a 1500 ms deadline settled after ${took} ms`);
     },
   });
-}
 
-// A call made with an aborted signal while its plugin restarts rejects at once.
-for (const tier of ["worker", "process"] as const) {
+  // A call made with an aborted signal while its plugin restarts rejects at once.
   Deno.test({
     name: `a call with an aborted signal rejects at once while its plugin restarts (${tier} tier)`,
     async fn() {
-      await using plugin = await tempPlugin({ name: NAME }, PLUGIN);
-      await using host = hostOn(tier, {
-        restart: { maxRestarts: 1, backoffMs: 1_000 },
-        log: () => {},
-      });
-      const events = record(host, "crash");
-      const p = await host.load(plugin.dir, { isolation: tier });
-      assert.equal(await p.call("crashSoon"), "scheduled");
-      await eventually("the crash", () => events.length > 0);
+      await using crashed = await restarting(tier);
       const started = Date.now();
       await assert.rejects(
-        p.call("add", [1, 2], { signal: AbortSignal.abort("gave up") }),
+        crashed.p.call("add", [1, 2], { signal: AbortSignal.abort("gave up") }),
         (error: unknown) => error === "gave up",
       );
       const took = Date.now() - started;
