@@ -30,6 +30,7 @@ import { createChannelBuffer } from "./_shared_channel.ts";
 import { BatchTransport } from "./_batch_transport.ts";
 import { type Bounds, Pending } from "./_pending.ts";
 import { Handshake } from "./_handshake.ts";
+import { StuckProbe } from "./_stuck_probe.ts";
 import { copyOnce } from "./_copy_once.ts";
 
 export type { Denial } from "./_wire.ts";
@@ -47,9 +48,6 @@ export interface OpenOptions extends Bounds {
   lowLatency?: boolean;
 }
 
-/** How long a plugin may take to answer a ping after a deadline passed before it counts as stuck. */
-const STUCK_GRACE_MS = 500;
-
 /**
  * One live channel to a plugin's isolate: the handshake, then requests matched
  * to replies by id. Every request settles: with the reply, or with a typed
@@ -66,7 +64,10 @@ export class Connection {
   #handshake: Handshake | undefined;
   #onCrash: (error: PluginCrashedError) => void;
   readonly #options: OpenOptions;
-  #ping: { id: number; answered(): void } | undefined;
+  readonly #probe = new StuckProbe(
+    (id) => this.#outbox.open().push(PING, id),
+    (reason) => this.#stuck(reason),
+  );
   readonly #deadlines = new DeadlineTimer(() => this.#expire());
   readonly #outbox: RecordBatch;
   readonly #transport: BatchTransport;
@@ -203,7 +204,7 @@ export class Connection {
     if (signal !== undefined) {
       pending.onAbort = () => {
         if (this.#pending.get(id) !== pending) return;
-        this.#settle(id, pending, false, signal.reason);
+        this.#fail(id, pending, signal.reason);
         this.#cancel(id);
       };
       signal.addEventListener("abort", pending.onAbort, { once: true });
@@ -231,6 +232,11 @@ export class Connection {
     return resolvers.promise;
   }
 
+  /** Removes a request and rejects it with `error`. */
+  #fail(id: number, pending: Pending, error: unknown): void {
+    this.#settle(id, pending, false, error);
+  }
+
   /** Removes a request and settles it. */
   #settle(id: number, pending: Pending, ok: boolean, value: unknown): void {
     this.#pending.delete(id);
@@ -248,14 +254,15 @@ export class Connection {
     let next = Infinity;
     for (const [id, pending] of this.#pending) {
       if (pending.deadline <= now + 1) {
-        this.#settle(
+        this.#fail(
           id,
           pending,
-          false,
           new PluginTimeoutError(this.#plugin, pending.symbol, pending.timeoutMs),
         );
         this.#cancel(id);
-        this.#checkStuck(pending.symbol, pending.timeoutMs);
+        if (this.#failure === undefined) {
+          this.#probe.start(this.#nextId++, pending.symbol, pending.timeoutMs);
+        }
       } else if (pending.deadline < next) {
         next = pending.deadline;
       }
@@ -269,10 +276,9 @@ export class Connection {
     const pending = this.#pending.get(id);
     if (pending === undefined || (record[0] !== CALL && record[0] !== SET)) return;
     const reason = cause instanceof Error ? cause.message : String(cause);
-    this.#settle(
+    this.#fail(
       id,
       pending,
-      false,
       new ValidationError(
         this.#plugin,
         pending.symbol,
@@ -314,7 +320,7 @@ export class Connection {
       if (length === 0) return;
       const id = records[at + 1];
       if (records[at] === PONG) {
-        if (this.#ping !== undefined && id === this.#ping.id) this.#ping.answered();
+        this.#probe.answered(id);
       } else {
         // Undefined for a late reply to a request that already timed out or was aborted.
         const pending = this.#pending.get(id as number);
@@ -332,10 +338,9 @@ export class Connection {
     const remote = isWireError(error) ? error : { name: "Error", message: String(error) };
     const denial = deniedIn(remote.message, pending.symbol);
     if (denial !== undefined) this.#options.onDenied?.(denial);
-    this.#settle(
+    this.#fail(
       id,
       pending,
-      false,
       remote.name === "PayloadTooLargeError" && typeof remote.size === "number"
         ? new PayloadTooLargeError(
           this.#plugin,
@@ -352,10 +357,9 @@ export class Connection {
   #accept(id: number, pending: Pending, value: unknown): void {
     const { bytes, shared } = measure(value, this.#maxMessageBytes);
     if (bytes > this.#maxMessageBytes) {
-      this.#settle(
+      this.#fail(
         id,
         pending,
-        false,
         new PayloadTooLargeError(
           this.#plugin,
           pending.symbol,
@@ -365,10 +369,9 @@ export class Connection {
         ),
       );
     } else if (shared) {
-      this.#settle(
+      this.#fail(
         id,
         pending,
-        false,
         new ValidationError(
           this.#plugin,
           pending.symbol,
@@ -390,12 +393,12 @@ export class Connection {
   #rejectAll(errorFor: (pending: Pending) => PluginError): void {
     this.#deadlines.clear();
     for (const [id, pending] of [...this.#pending]) {
-      this.#settle(id, pending, false, errorFor(pending));
+      this.#fail(id, pending, errorFor(pending));
     }
   }
 
   #crash(reason: string): void {
-    this.#ping?.answered();
+    this.#probe.stop();
     if (this.#failure !== undefined) return;
     const error = new PluginCrashedError(this.#plugin, reason);
     this.#failAll(error);
@@ -409,40 +412,21 @@ export class Connection {
     this.#outbox.open().push(CANCEL, id);
   }
 
-  /**
-   * After a deadline passed, tells a slow plugin from a stuck one: a plugin
-   * whose event loop does not answer a ping within the grace period is not
-   * yielding, so its isolate is ended and its pending calls time out too.
-   */
-  #checkStuck(symbol: string, timeoutMs: number): void {
-    if (this.#failure !== undefined || this.#ping !== undefined) return;
-    const id = this.#nextId++;
-    const timer = setTimeout(() => {
-      this.#ping = undefined;
-      if (this.#failure !== undefined) return;
-      const reason =
-        `it did not yield within ${STUCK_GRACE_MS} ms after "${symbol}" passed its ${timeoutMs} ms deadline`;
-      const crash = new PluginCrashedError(this.#plugin, reason);
-      this.#failure = crash;
-      this.#rejectAll((pending) =>
-        new PluginTimeoutError(this.#plugin, pending.symbol, pending.timeoutMs)
-      );
-      void this.#isolate.terminate();
-      this.#onCrash(crash);
-    }, STUCK_GRACE_MS);
-    this.#ping = {
-      id,
-      answered: () => {
-        clearTimeout(timer);
-        this.#ping = undefined;
-      },
-    };
-    this.#outbox.open().push(PING, id);
+  /** A plugin that does not yield: its isolate is ended, and its pending calls time out. */
+  #stuck(reason: string): void {
+    if (this.#failure !== undefined) return;
+    const crash = new PluginCrashedError(this.#plugin, reason);
+    this.#failure = crash;
+    this.#rejectAll((pending) =>
+      new PluginTimeoutError(this.#plugin, pending.symbol, pending.timeoutMs)
+    );
+    void this.#isolate.terminate();
+    this.#onCrash(crash);
   }
 
   /** Rejects every pending request with `PluginClosedError` and ends the isolate. Idempotent. */
   async close(): Promise<void> {
-    this.#ping?.answered();
+    this.#probe.stop();
     if (this.#failure === undefined) {
       this.#failAll(new PluginClosedError(this.#plugin, "the pending call"));
     }
