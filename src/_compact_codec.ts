@@ -1,5 +1,7 @@
 /**
- * A compact binary codec for record batches on the shared-memory call channel.
+ * A compact binary codec for record batches on the shared-memory call channel
+ * and in the process tier's frames; this module writes it, `_compact_decode.ts`
+ * reads it.
  * `node:v8` serialisation costs microseconds per small batch in Deno and JSON
  * is not exact, so this codec carries the values structured clone carries most
  * often, byte for byte as structured clone would, and refuses the rest (the
@@ -21,41 +23,40 @@
  * | 0x89        | plain object: key count, then (string, value) pairs        |
  * | 0x8a / 0x8b | bigint ≥ 0 / < 0: digit count, lowercase hex digits of abs |
  *
- * Floats use the platform byte order because both ends share one process.
+ * Floats use the platform byte order because both ends run on one machine (the
+ * threads of one process, or a host and its child processes).
  *
  * @module
  */
 
 import * as types from "node:util/types";
 
-const UNDEFINED = 0x80;
-const NULL = 0x81;
-const FALSE = 0x82;
-const TRUE = 0x83;
-const INT = 0x84;
-const FLOAT = 0x85;
-const UTF8 = 0x86;
-const UTF16 = 0x87;
-const ARRAY = 0x88;
-const OBJECT = 0x89;
-const BIGINT = 0x8a;
-const NEG_BIGINT = 0x8b;
-const CONSTANTS = [undefined, null, false, true]; // tags 0x80–0x83
+// The tags, shared with the decoder.
+export const UNDEFINED = 0x80;
+export const NULL = 0x81;
+export const FALSE = 0x82;
+export const TRUE = 0x83;
+export const INT = 0x84;
+export const FLOAT = 0x85;
+export const UTF8 = 0x86;
+export const UTF16 = 0x87;
+export const ARRAY = 0x88;
+export const OBJECT = 0x89;
+export const BIGINT = 0x8a;
+export const NEG_BIGINT = 0x8b;
+/** The values of tags 0x80–0x83. */
+export const CONSTANTS = [undefined, null, false, true];
 
 /** Containers nest at most this deep, so neither side recurses without bound. */
-const MAX_DEPTH = 64;
+export const MAX_DEPTH = 64;
 /** The first objects met are checked against a list, the rest against a Set. */
 const LIST_LIMIT = 16;
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
-// fatal: hostile bytes must throw, not turn into U+FFFD; ignoreBOM: a leading
-// U+FEFF is part of the string.
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const float = new Float64Array(1);
 const floatBytes = new Uint8Array(float.buffer);
 const objectToString = Object.prototype.toString;
-const DATA_PROPERTY = { writable: true, enumerable: true, configurable: true };
 
 /** The bytes could not be decoded: truncated, malformed or hostile. */
 export class CompactCodecError extends Error {
@@ -260,157 +261,4 @@ function remember(v: object): boolean {
   if (seenSet.has(v)) return false;
   seenSet.add(v);
   return true;
-}
-
-// Decoder state; saved and restored around each call so that nothing a
-// decode triggers can corrupt an outer one.
-let src: Uint8Array = EMPTY;
-let at = 0;
-
-/**
- * Decodes bytes written by `encodeRecords`. Work and memory are proportional to
- * `source.length`; objects come back with `Object.prototype`, and a key named
- * `__proto__` as an own data property.
- *
- * @param source The encoded bytes, exactly; a private (non-shared) copy.
- * @returns The values, as structured clone would have delivered them.
- * @throws {CompactCodecError} When the bytes are truncated, malformed, nest
- * deeper than 64 or leave bytes over.
- */
-export function decodeRecords(source: Uint8Array): unknown[] {
-  const outerSrc = src;
-  const outerAt = at;
-  try {
-    if (!(source instanceof Uint8Array)) fail("source is not a Uint8Array");
-    src = source;
-    at = 0;
-    const n = readLength(1);
-    const values: unknown[] = [];
-    for (let i = 0; i < n; i++) values.push(readValue(0));
-    if (at !== src.length) fail(`${src.length - at} bytes left over`);
-    return values;
-  } catch (error) {
-    // Invalid UTF-8 (TypeError) or an oversized bigint (RangeError) are
-    // malformed input too; callers catch one class.
-    if (error instanceof CompactCodecError) throw error;
-    throw new CompactCodecError(`Cannot decode records: ${error} at byte ${at}`, { cause: error });
-  } finally {
-    src = outerSrc;
-    at = outerAt;
-  }
-}
-
-function fail(what: string): never {
-  throw new CompactCodecError(`Cannot decode records: ${what} at byte ${at}`);
-}
-
-function readByte(): number {
-  if (at >= src.length) fail("input ends early");
-  return src[at++];
-}
-
-/** Reads a uint32 varint of at most 5 bytes. */
-function readVarint(): number {
-  let n = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    const b = readByte();
-    if (shift === 28 && b > 0x0f) fail("varint overflows 32 bits");
-    n |= (b & 0x7f) << shift;
-    if (b < 0x80) return n >>> 0;
-  }
-  return fail("varint overflows 32 bits");
-}
-
-/** Reads a count of things taking `size` bytes or more each, checked against what is left. */
-function readLength(size: number): number {
-  const n = readVarint();
-  if (n * size > src.length - at) fail(`length ${n} runs past the end`);
-  return n;
-}
-
-function readValue(depth: number): unknown {
-  const tag = readByte();
-  if (tag < 0x80) return tag;
-  if (tag <= TRUE) return CONSTANTS[tag - UNDEFINED];
-  switch (tag) {
-    case INT: {
-      const z = readVarint();
-      return (z >>> 1) ^ -(z & 1);
-    }
-    case FLOAT:
-      if (at + 8 > src.length) fail("input ends early");
-      for (let i = 0; i < 8; i++) floatBytes[i] = src[at++];
-      return float[0];
-    case UTF8:
-    case UTF16:
-      return readString(tag);
-    case BIGINT:
-    case NEG_BIGINT:
-      return readBigInt(tag);
-    case ARRAY: {
-      if (depth >= MAX_DEPTH) fail("nesting deeper than 64");
-      const n = readLength(1);
-      const items: unknown[] = [];
-      for (let i = 0; i < n; i++) items.push(readValue(depth + 1));
-      return items;
-    }
-    case OBJECT: {
-      if (depth >= MAX_DEPTH) fail("nesting deeper than 64");
-      const n = readLength(2);
-      const record: Record<string, unknown> = {};
-      for (let i = 0; i < n; i++) {
-        const keyTag = readByte();
-        if (keyTag !== UTF8 && keyTag !== UTF16) fail(`key tag 0x${keyTag.toString(16)}`);
-        const key = readString(keyTag);
-        const value = readValue(depth + 1);
-        // Assigning "__proto__" would set the prototype; define it instead.
-        if (key === "__proto__") {
-          Object.defineProperty(record, key, { ...DATA_PROPERTY, value });
-        } else record[key] = value;
-      }
-      return record;
-    }
-    default:
-      return fail(`unknown tag 0x${tag.toString(16)}`);
-  }
-}
-
-function readString(tag: number): string {
-  if (tag === UTF16) {
-    const n = readLength(2);
-    let s = "";
-    for (let i = 0; i < n; i++, at += 2) s += String.fromCharCode(src[at] | (src[at + 1] << 8));
-    return s;
-  }
-  const n = readLength(1);
-  const end = at + n;
-  if (n <= 32) {
-    // Short ASCII by hand: cheaper than a call into TextDecoder.
-    let s = "";
-    for (let i = at; i < end; i++) {
-      const b = src[i];
-      if (b >= 0x80) return readUtf8(end);
-      s += String.fromCharCode(b);
-    }
-    at = end;
-    return s;
-  }
-  return readUtf8(end);
-}
-
-function readUtf8(end: number): string {
-  const s = decoder.decode(src.subarray(at, end)); // throws TypeError on invalid UTF-8
-  at = end;
-  return s;
-}
-
-function readBigInt(tag: number): bigint {
-  const n = readLength(1);
-  if (n === 0) fail("empty bigint");
-  for (let i = at; i < at + n; i++) {
-    const c = src[i];
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) fail("bigint digit is not hex");
-  }
-  const v = BigInt("0x" + readUtf8(at + n)); // RangeError past V8's BigInt size
-  return tag === NEG_BIGINT ? -v : v;
 }

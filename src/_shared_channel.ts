@@ -12,7 +12,8 @@
  *
  * @module
  */
-import { decodeRecords, encodeRecords } from "./_compact_codec.ts";
+import { encodeRecords } from "./_compact_codec.ts";
+import { decodeRecords } from "./_compact_decode.ts";
 
 // Int32 slots of the header. Each side writes only its own: the host the H2P
 // sequence, length and order, the P2H acknowledgement and HOST_AWAKE.

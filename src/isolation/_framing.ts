@@ -13,7 +13,8 @@
  * @module
  */
 import { deserialize, serialize } from "node:v8";
-import { decodeRecords, encodeRecords } from "../_compact_codec.ts";
+import { encodeRecords } from "../_compact_codec.ts";
+import { decodeRecords } from "../_compact_decode.ts";
 
 /** The bytes every frame starts with: `"\x1eSP1"` (record separator, "SP", protocol 1). */
 export const FRAME_MAGIC: Uint8Array = Uint8Array.of(0x1e, 0x53, 0x50, 0x31);
