@@ -1,7 +1,6 @@
 import { type PluginError, PluginLoadError } from "./errors.ts";
 import {
   PayloadTooLargeError,
-  PluginCallError,
   PluginClosedError,
   PluginCrashedError,
   PluginTimeoutError,
@@ -25,7 +24,14 @@ import {
   type RequestTag,
   SET,
 } from "./_records.ts";
-import { type Denial, deniedIn, isWireError, unclonablePath } from "./_wire.ts";
+import {
+  callFailure,
+  type Denial,
+  deniedIn,
+  isWireError,
+  resultProblem,
+  unclonablePath,
+} from "./_wire.ts";
 import { createChannelBuffer } from "./_shared_channel.ts";
 import { BatchTransport } from "./_batch_transport.ts";
 import { type Bounds, Pending } from "./_pending.ts";
@@ -341,47 +347,15 @@ export class Connection {
     this.#fail(
       id,
       pending,
-      remote.name === "PayloadTooLargeError" && typeof remote.size === "number"
-        ? new PayloadTooLargeError(
-          this.#plugin,
-          pending.symbol,
-          "result",
-          remote.size,
-          this.#maxMessageBytes,
-        )
-        : new PluginCallError(this.#plugin, pending.symbol, remote),
+      callFailure(this.#plugin, pending.symbol, remote, this.#maxMessageBytes),
     );
   }
 
-  /** Checks a reply's value as it arrives: a hostile runtime may skip its own checks. */
+  /** A request plugin code answered: its value, once checked. */
   #accept(id: number, pending: Pending, value: unknown): void {
-    const { bytes, shared } = measure(value, this.#maxMessageBytes);
-    if (bytes > this.#maxMessageBytes) {
-      this.#fail(
-        id,
-        pending,
-        new PayloadTooLargeError(
-          this.#plugin,
-          pending.symbol,
-          "result",
-          bytes,
-          this.#maxMessageBytes,
-        ),
-      );
-    } else if (shared) {
-      this.#fail(
-        id,
-        pending,
-        new ValidationError(
-          this.#plugin,
-          pending.symbol,
-          "result",
-          "holds a SharedArrayBuffer, which would share memory with the plugin; return a copy",
-        ),
-      );
-    } else {
-      this.#settle(id, pending, true, value);
-    }
+    const problem = resultProblem(this.#plugin, pending.symbol, value, this.#maxMessageBytes);
+    if (problem === undefined) this.#settle(id, pending, true, value);
+    else this.#fail(id, pending, problem);
   }
 
   #failAll(error: PluginError): void {

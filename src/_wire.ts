@@ -1,4 +1,6 @@
 import type { WireError } from "./protocol.ts";
+import { PayloadTooLargeError, PluginCallError, ValidationError } from "./call_errors.ts";
+import { measure } from "./_payload.ts";
 import { CALL, type RequestTag, SET } from "./_records.ts";
 
 /** A permission plugin code tried and was refused. */
@@ -41,4 +43,42 @@ export function unclonablePath(tag: RequestTag, payload: unknown): string {
     }
   }
   return tag === SET ? "value" : "args";
+}
+
+/**
+ * Why a result from the plugin may not reach the caller, or undefined when it
+ * may: the host checks it as it arrives, as a hostile runtime may skip its own
+ * checks.
+ */
+export function resultProblem(
+  plugin: string,
+  symbol: string,
+  value: unknown,
+  maxMessageBytes: number,
+): PayloadTooLargeError | ValidationError | undefined {
+  const { bytes, shared } = measure(value, maxMessageBytes);
+  if (bytes > maxMessageBytes) {
+    return new PayloadTooLargeError(plugin, symbol, "result", bytes, maxMessageBytes);
+  }
+  if (shared) {
+    return new ValidationError(
+      plugin,
+      symbol,
+      "result",
+      "holds a SharedArrayBuffer, which would share memory with the plugin; return a copy",
+    );
+  }
+  return undefined;
+}
+
+/** What a failed request rejects with: what plugin code threw, or its result being too large to send. */
+export function callFailure(
+  plugin: string,
+  symbol: string,
+  remote: WireError,
+  maxMessageBytes: number,
+): PayloadTooLargeError | PluginCallError {
+  return remote.name === "PayloadTooLargeError" && typeof remote.size === "number"
+    ? new PayloadTooLargeError(plugin, symbol, "result", remote.size, maxMessageBytes)
+    : new PluginCallError(plugin, symbol, remote);
 }
