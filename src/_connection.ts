@@ -28,7 +28,7 @@ import {
   callFailure,
   type Denial,
   deniedIn,
-  isWireError,
+  remoteError,
   resultProblem,
   unclonablePath,
 } from "./_wire.ts";
@@ -38,6 +38,13 @@ import { type Bounds, Pending } from "./_pending.ts";
 import { Handshake } from "./_handshake.ts";
 import { StuckProbe } from "./_stuck_probe.ts";
 import { copyOnce } from "./_copy_once.ts";
+import { MAX_REASON_CHARS, messageProblem } from "./_message_check.ts";
+import { neutraliseText } from "./_log_text.ts";
+import { limitLog } from "./_log_limit.ts";
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
 
 export type { Denial } from "./_wire.ts";
 export type { Bounds } from "./_pending.ts";
@@ -88,7 +95,10 @@ export class Connection {
   ) {
     this.#plugin = plugin;
     this.#onCrash = options.onCrash;
-    this.#options = options;
+    // Each plugin's log lines are split, neutralised and rate-limited before they reach the host.
+    this.#options = options.onLog
+      ? { ...options, onLog: limitLog(options.onLog.bind(options)) }
+      : options;
     this.#maxMessageBytes = options.maxMessageBytes;
     this.#copyOnce = copies;
     this.#outbox = new RecordBatch(
@@ -146,6 +156,17 @@ export class Connection {
       const handshake = new Handshake(connection.#isolate, spec, options, buffer);
       connection.#handshake = handshake;
       const symbols = await handshake.done.finally(() => connection.#handshake = undefined);
+      // Ended between its answer and now (it broke the protocol right after `ready`): no one would hear of it.
+      const failure = connection.#failure;
+      if (failure !== undefined) {
+        throw new PluginLoadError(
+          spec.plugin,
+          `its isolate ended while loading: ${
+            failure instanceof PluginCrashedError ? failure.reason : failure.message
+          }`,
+          { cause: failure },
+        );
+      }
       if (buffer !== undefined) connection.#transport.openChannel(buffer);
       return { connection, symbols };
     } catch (error) {
@@ -295,35 +316,48 @@ export class Connection {
     );
   }
 
+  /** A message from the runtime: checked as hostile input, then acted on. */
   #receive(message: PluginMessage): void {
-    if (typeof message !== "object" || message === null) return;
-    if (message.type === "batch") {
-      if (Array.isArray(message.records)) this.#receiveRecords(message.records);
-      return;
+    const problem = messageProblem(message);
+    if (problem !== undefined) return this.#broke(problem);
+    try {
+      switch (message.type) {
+        case "batch":
+          return this.#receiveRecords(message.records);
+        case "exit":
+          this.#isolate.terminate();
+          return this.#crash(message.reason);
+        case "log":
+          return this.#options.onLog?.(message.level, message.text);
+        case "wake":
+          if (this.#failure === undefined) this.#transport.drain();
+          return;
+        default:
+          if (this.#handshake === undefined) {
+            return this.#broke(`a ${message.type} message after the start`);
+          }
+          return this.#handshake.answer(message);
+      }
+    } catch (error) {
+      // Whatever a plugin sends, the host survives it: a message it cannot take ends the plugin.
+      this.#broke(`the host could not handle its ${message.type} message (${errorText(error)})`);
     }
-    if (message.type === "exit") {
-      this.#isolate.terminate();
-      this.#crash(
-        typeof message.reason === "string" ? message.reason : "plugin code ended its isolate",
-      );
-      return;
-    }
-    if (message.type === "log") {
-      if (typeof message.text === "string") this.#options.onLog?.(message.level, message.text);
-      return;
-    }
-    if (message.type === "wake") {
-      if (this.#failure === undefined) this.#transport.drain();
-      return;
-    }
-    if (message.type === "ready" || message.type === "load-error") this.#handshake?.answer(message);
   }
 
-  /** Replies and pongs; a malformed record ends the batch (a hostile runtime may send anything). */
+  /** The runtime sent what the protocol does not allow: the plugin is ended. */
+  #broke(problem: string): void {
+    if (this.#failure !== undefined) return;
+    void this.#isolate.terminate();
+    this.#crash(`it broke the protocol: ${problem}`);
+  }
+
+  /** Replies and pongs; a malformed record ends the plugin (a hostile runtime may send anything). */
   #receiveRecords(records: unknown[]): void {
     for (let at = 0; at < records.length;) {
       const length = pluginRecordLength(records, at);
-      if (length === 0) return;
+      if (length === 0 || at + length > records.length) {
+        return this.#broke(`record ${at} of a reply batch is malformed`);
+      }
       const id = records[at + 1];
       if (records[at] === PONG) {
         this.#probe.answered(id);
@@ -341,7 +375,7 @@ export class Connection {
 
   /** A request plugin code failed: a call error, or a result too large to send. */
   #refused(id: number, pending: Pending, error: unknown): void {
-    const remote = isWireError(error) ? error : { name: "Error", message: String(error) };
+    const remote = remoteError(error, this.#maxMessageBytes);
     const denial = deniedIn(remote.message, pending.symbol);
     if (denial !== undefined) this.#options.onDenied?.(denial);
     this.#fail(
@@ -372,6 +406,8 @@ export class Connection {
   }
 
   #crash(reason: string): void {
+    // Reasons carry plugin text (exit reasons, uncaught errors): one bounded, printable line.
+    reason = neutraliseText(reason, MAX_REASON_CHARS);
     this.#probe.stop();
     if (this.#failure !== undefined) return;
     const error = new PluginCrashedError(this.#plugin, reason);

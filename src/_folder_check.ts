@@ -1,22 +1,39 @@
 import { join, relative } from "node:path";
 import { PluginLoadError } from "./errors.ts";
-import { isWithin } from "./permissions.ts";
+import { checkSymlink, HardLinks, type LinkContext, writableFolders } from "./_link_check.ts";
 
 const MAX_ENTRIES = 10_000;
 
 /**
- * Refuses a plugin folder that holds a symlink pointing outside it: Deno
- * checks permissions on the path as written, so such a link would widen the
- * plugin's read grant to wherever it points. Refuses a FIFO, socket or device
- * in it too: reading one as a module blocks the reader, the host's import
- * check and Deno's module loader alike. It walks the folder on every
- * load, never from memory: what it checks is the folder's shape, which only a
- * walk can tell. The walk is synchronous because a folder listing is quick,
- * while an asynchronous one costs a thread-pool round trip per folder and link.
+ * Refuses a plugin folder that holds a link that leaves it, now or later:
+ * Deno checks permissions on the path as written, so such a link would widen
+ * the plugin's grant to wherever it leads. That covers a symlink that leaves
+ * as written or as resolved, one that dangles (it may resolve later), one
+ * inside a folder the plugin may write (it could move it), and a file
+ * hard-linked from outside. Refuses a FIFO, socket or device in it too:
+ * reading one as a module blocks the reader, the host's import check and
+ * Deno's module loader alike. It walks the folder on every load, never from
+ * memory: what it checks is the folder's shape, which only a walk can tell.
+ * The walk is synchronous because a folder listing is quick, while an
+ * asynchronous one costs a thread-pool round trip per folder and link.
  *
+ * @param plugin The plugin's name, for errors.
+ * @param dir The plugin folder, a real path.
+ * @param write The folders its grant lets it write, absolute.
  * @throws {PluginLoadError} Naming the link and its target, or the special file.
  */
-export function checkNoEscapingLinks(plugin: string, dir: string): void {
+export function checkNoEscapingLinks(
+  plugin: string,
+  dir: string,
+  write: readonly string[],
+): void {
+  const context: LinkContext = {
+    plugin,
+    dir,
+    writable: writableFolders(write),
+    realFolders: new Set(),
+  };
+  const hardLinks = new HardLinks();
   let count = 0;
   const walk = (folder: string): void => {
     for (const entry of Deno.readDirSync(folder)) {
@@ -28,24 +45,12 @@ export function checkNoEscapingLinks(plugin: string, dir: string): void {
       }
       const path = join(folder, entry.name);
       if (entry.isSymlink) {
-        let target: string;
-        try {
-          target = Deno.realPathSync(path);
-        } catch {
-          continue; // a dangling link reaches nothing
-        }
-        if (!isWithin(target, dir)) {
-          throw new PluginLoadError(
-            plugin,
-            `its folder holds a symlink ${
-              relative(dir, path)
-            } → ${target}, outside the plugin folder; ` +
-              "symlinks would widen its grant, so copy what it needs into the folder instead",
-          );
-        }
+        checkSymlink(context, path);
       } else if (entry.isDirectory) {
         walk(path);
-      } else if (!entry.isFile) {
+      } else if (entry.isFile) {
+        hardLinks.add(path);
+      } else {
         throw new PluginLoadError(
           plugin,
           `its folder holds ${
@@ -57,4 +62,5 @@ export function checkNoEscapingLinks(plugin: string, dir: string): void {
     }
   };
   walk(dir);
+  hardLinks.check(plugin, dir);
 }

@@ -2,7 +2,13 @@ import { IncompatiblePluginError, PluginLoadError } from "./errors.ts";
 import type { Isolate, IsolateSpec } from "./isolation/types.ts";
 import type { LoadErrorMessage, ReadyMessage, SymbolInfo } from "./protocol.ts";
 import { PROTOCOL_VERSION } from "./protocol_version.ts";
-import { isWireError } from "./_wire.ts";
+import { isWireError, remoteError } from "./_wire.ts";
+import { checkSymbols, kindOf } from "./_message_check.ts";
+import { capText } from "./_bounded_error.ts";
+import { neutraliseText } from "./_log_text.ts";
+
+/** The most of a load error's message that goes into the host's error. */
+const MAX_ERROR_CHARS = 8_192;
 import type { Bounds } from "./_pending.ts";
 
 /**
@@ -37,7 +43,7 @@ export class Handshake {
         new PluginLoadError(
           spec.plugin,
           `it did not finish loading within ${bounds.timeoutMs} ms; check its entry module for slow top-level code, ` +
-            "or raise the manifest's limits.loadTimeoutMs",
+            "or raise the deadline with the load's timeoutMs or createHost({ loadTimeoutMs })",
         ),
       );
     }, bounds.timeoutMs);
@@ -73,29 +79,42 @@ export class Handshake {
     if (message.protocol !== PROTOCOL_VERSION) {
       this.#reject(
         new IncompatiblePluginError(plugin, [
-          `its runtime speaks sandplug protocol ${String(message.protocol)} but this host speaks ` +
+          `its runtime speaks sandplug protocol ${
+            typeof message.protocol === "number" ? message.protocol : kindOf(message.protocol)
+          } but this host speaks ` +
           `protocol ${PROTOCOL_VERSION}; use the same @sandplug/host version for the host and the ` +
           "plugin's runtime",
         ]),
       );
-    } else if (message.type === "ready" && Array.isArray(message.symbols)) {
-      this.#resolve(message.symbols);
+    } else if (message.type === "ready") {
+      const symbols = checkSymbols(message.symbols);
+      if (typeof symbols === "string") this.#invalid(symbols);
+      else this.#resolve(symbols);
     } else if (message.type === "load-error" && isWireError(message.error)) {
+      const { name, message: text } = message.error;
       this.#reject(
         new PluginLoadError(
           plugin,
-          `its entry module ${this.#spec.entry} failed: ${message.error.name}: ${message.error.message}`,
-          { cause: message.error },
+          `its entry module ${this.#spec.entry} failed: ${
+            neutraliseText(`${capText(name, 256)}: ${capText(text, MAX_ERROR_CHARS)}`, Infinity)
+          }`,
+          { cause: remoteError(message.error) },
         ),
       );
     } else {
-      this.#reject(
-        new PluginLoadError(
-          plugin,
-          `its runtime sent an invalid handshake: ${JSON.stringify(message)}`,
-        ),
-      );
+      this.#invalid(`a ${message.type} message carries no error`);
     }
+  }
+
+  /** The runtime answered, but not as the protocol says: the load fails, quoting none of it. */
+  #invalid(problem: string): void {
+    this.#reject(
+      new PluginLoadError(
+        this.#spec.plugin,
+        `its runtime sent an invalid handshake: ${problem}; a plugin must not send protocol ` +
+          "messages of its own, so check what its code does at load",
+      ),
+    );
   }
 
   /** The isolate ended before it answered. */

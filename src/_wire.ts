@@ -1,6 +1,7 @@
 import type { WireError } from "./protocol.ts";
 import { PayloadTooLargeError, PluginCallError, ValidationError } from "./call_errors.ts";
 import { measure } from "./_payload.ts";
+import { boundWireError, MAX_ERROR_MESSAGE } from "./_bounded_error.ts";
 import { CALL, type RequestTag, SET } from "./_records.ts";
 
 /** A permission plugin code tried and was refused. */
@@ -17,7 +18,8 @@ const DENIAL = /Requires (\w+) access(?: to "([^"]*)")?/;
 
 /** The permission a refused call names in its error, as Deno words it ("Requires net access to …"). */
 export function deniedIn(message: string, symbol: string): Denial | undefined {
-  const match = message.match(DENIAL);
+  // Deno puts it at the start; a plugin's message may be megabytes long.
+  const match = message.slice(0, MAX_ERROR_MESSAGE).match(DENIAL);
   return match === null ? undefined : { kind: match[1], value: match[2], symbol };
 }
 
@@ -71,14 +73,31 @@ export function resultProblem(
   return undefined;
 }
 
-/** What a failed request rejects with: what plugin code threw, or its result being too large to send. */
+/**
+ * An error reply from the plugin as the host keeps it, whatever arrived: only
+ * `name`, `message`, `stack` and `size`, each string cut (256 characters,
+ * 8 KiB, 16 KiB, with a "… (N more characters)" marker) and less when
+ * `maxMessageBytes` is smaller, so that the whole error fits in it. A reply
+ * that is not an error becomes one that says what it was.
+ */
+export function remoteError(value: unknown, maxMessageBytes?: number): WireError {
+  return boundWireError(value, maxMessageBytes);
+}
+
+/**
+ * What a failed request rejects with: what plugin code threw, or its result
+ * being too large to send. An error reply over `maxMessageBytes` is not
+ * refused: it becomes a `PluginCallError` cut to fit (see
+ * {@linkcode remoteError}), as the caller still needs to know the plugin threw.
+ */
 export function callFailure(
   plugin: string,
   symbol: string,
-  remote: WireError,
+  remote: unknown,
   maxMessageBytes: number,
 ): PayloadTooLargeError | PluginCallError {
-  return remote.name === "PayloadTooLargeError" && typeof remote.size === "number"
-    ? new PayloadTooLargeError(plugin, symbol, "result", remote.size, maxMessageBytes)
-    : new PluginCallError(plugin, symbol, remote);
+  const error = boundWireError(remote, maxMessageBytes);
+  return error.name === "PayloadTooLargeError" && error.size !== undefined
+    ? new PayloadTooLargeError(plugin, symbol, "result", error.size, maxMessageBytes)
+    : new PluginCallError(plugin, symbol, error);
 }

@@ -5,6 +5,8 @@
  * @module
  */
 import { PluginError, type PluginErrorOptions } from "./errors.ts";
+import { capText, MAX_ERROR_MESSAGE, MAX_ERROR_NAME, MAX_ERROR_STACK } from "./_bounded_error.ts";
+import { neutraliseText } from "./_log_text.ts";
 
 /**
  * `lookup()` or `call()` named a symbol the plugin does not export.
@@ -149,7 +151,9 @@ export interface RemoteError {
 
 /**
  * Plugin code threw (or rejected). The plugin stays usable; the remote
- * error's name, message and stack are kept.
+ * error's name, message and stack are kept, cut to 256 characters, 8 KiB and
+ * 16 KiB (less when the host's `maxMessageBytes` is smaller) with a
+ * "… (N more characters)" marker, as they are text from the plugin.
  *
  * @example
  * ```ts
@@ -181,14 +185,23 @@ export class PluginCallError extends PluginError {
    * @param remote The error as the plugin threw it.
    */
   constructor(plugin: string, symbol: string, remote: RemoteError) {
-    super(`Plugin "${plugin}" threw from "${symbol}": ${remote.name}: ${remote.message}`, {
-      plugin,
-    });
+    const name = capText(String(remote.name), MAX_ERROR_NAME);
+    const message = capText(String(remote.message), MAX_ERROR_MESSAGE);
+    super(
+      `Plugin "${plugin}" threw from "${symbol}": ${
+        neutraliseText(`${name}: ${message}`, Infinity)
+      }`,
+      {
+        plugin,
+      },
+    );
     this.name = "PluginCallError";
     this.symbol = symbol;
-    this.remoteName = remote.name;
-    this.remoteMessage = remote.message;
-    this.remoteStack = remote.stack;
+    this.remoteName = name;
+    this.remoteMessage = message;
+    this.remoteStack = typeof remote.stack === "string"
+      ? capText(remote.stack, MAX_ERROR_STACK)
+      : undefined;
   }
 }
 
@@ -295,7 +308,7 @@ export class PluginTimeoutError extends PluginError {
   constructor(plugin: string, what: string, timeoutMs: number) {
     super(
       `Plugin "${plugin}" did not answer "${what}" within ${timeoutMs} ms; ` +
-        `raise the deadline with the timeoutMs option or the manifest's limits.callTimeoutMs`,
+        `raise the deadline with the call's timeoutMs option or createHost({ callTimeoutMs })`,
       { plugin },
     );
     this.name = "PluginTimeoutError";

@@ -35,10 +35,12 @@ import { Connection, type OpenOptions } from "./_connection.ts";
 import { sharedDenoDirWritableBy } from "./isolation/_deno_dir.ts";
 import { checkNoEscapingLinks } from "./_folder_check.ts";
 import { findPlugin } from "./_locate.ts";
-import { checkModuleGraph } from "./_module_graph.ts";
+import { checkModuleGraphAsync } from "./_module_graph.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "./_payload.ts";
 import { type ResolvedRestart, resolveRestart, Supervisor } from "./_supervisor.ts";
 import { fromFileUrl } from "./isolation/_file_url.ts";
+import { knownLevel, logLines, writeTagged } from "./_log_text.ts";
+import { atMost } from "./_limits.ts";
 
 const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
@@ -65,8 +67,9 @@ function positive(
   return value;
 }
 
+/** The default log sink: `[plugin] line` on stderr, never throwing, whatever the line holds. */
 function writeToStderr(entry: PluginLogEntry): void {
-  console.error(`[${entry.plugin}] ${entry.message}`);
+  writeTagged(entry.plugin, entry.message);
 }
 
 /** The kinds in a grant beyond reading the plugin's own folder: what only a sandbox can enforce. */
@@ -152,9 +155,14 @@ export class PluginHost extends EventTarget implements Host {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
+  /** One plugin log message: a line per event and sink call, neutralised, at a known level. */
   #logLine(plugin: string, level: LogLevel, message: string): void {
-    this.#emit("log", { plugin, level, message });
-    this.#log({ plugin, level, message });
+    // The connection checks and splits already (`limitLog`); this keeps any other path as safe.
+    const known = knownLevel(level);
+    for (const line of logLines(message)) {
+      this.#emit("log", { plugin, level: known, message: line });
+      this.#log({ plugin, level: known, message: line });
+    }
   }
 
   register(name: string, module: PluginModule, options: RegisterOptions = {}): void {
@@ -235,8 +243,10 @@ export class PluginHost extends EventTarget implements Host {
    * Finds the plugin and runs every load-time check, synchronously: on a local
    * folder each file system call takes microseconds, where an asynchronous one
    * costs a thread-pool round trip, and many loads at once would queue on it.
+   * The import check alone lets the event loop run between modules, as a large
+   * module graph takes up to a second to scan.
    */
-  #prepare(path: string | URL): Prepared {
+  async #prepare(path: string | URL, signal: AbortSignal | undefined): Promise<Prepared> {
     const registered = typeof path === "string" ? this.#registry.get(path) : undefined;
     if (registered !== undefined) {
       const grant = resolveGrant(registered.manifest, "", this.policy);
@@ -250,8 +260,8 @@ export class PluginHost extends EventTarget implements Host {
     }
     const { dir, manifest, entry } = findPlugin(path);
     const grant = resolveGrant(manifest, dir, this.policy);
-    checkNoEscapingLinks(manifest.name, dir);
-    checkModuleGraph(manifest.name, fromFileUrl(entry), dir, grant);
+    checkNoEscapingLinks(manifest.name, dir, grant.write);
+    await checkModuleGraphAsync(manifest.name, fromFileUrl(entry), dir, grant, signal);
     return { manifest, dir, entry, grant };
   }
 
@@ -265,7 +275,7 @@ export class PluginHost extends EventTarget implements Host {
       );
     }
     options.signal?.throwIfAborted();
-    const prepared = this.#prepare(path);
+    const prepared = await this.#prepare(path, options.signal);
     const { manifest } = prepared;
     const contracts = options.contract === undefined
       ? []
@@ -284,7 +294,8 @@ export class PluginHost extends EventTarget implements Host {
     };
     let supervisor: Supervisor | undefined = undefined;
     const openOptions: OpenOptions = {
-      timeoutMs: options.timeoutMs ?? manifest.limits.loadTimeoutMs ?? this.#loadTimeoutMs,
+      // The manifest may only shorten the host's deadline: it is the plugin's word, not the host's.
+      timeoutMs: options.timeoutMs ?? atMost(manifest.limits.loadTimeoutMs, this.#loadTimeoutMs),
       maxMessageBytes: this.#maxMessageBytes,
       onCrash: (error) => supervisor?.crashed(error),
       onLog: (level, text) => this.#logLine(manifest.name, level, text),

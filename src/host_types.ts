@@ -53,15 +53,16 @@ export interface HostOptions {
    */
   isolation?: IsolationName;
   /**
-   * Deadline of each call in milliseconds, unless the manifest's
-   * `limits.callTimeoutMs` or the call's own `timeoutMs` says otherwise.
+   * Deadline of each call in milliseconds, unless the call's own `timeoutMs`
+   * says otherwise. A manifest's `limits.callTimeoutMs` may shorten it, never
+   * lengthen it.
    *
    * @default {30000}
    */
   callTimeoutMs?: number;
   /**
-   * Deadline for loading a plugin, in milliseconds, unless the manifest's
-   * `limits.loadTimeoutMs` says otherwise.
+   * Deadline for loading a plugin, in milliseconds. A manifest's
+   * `limits.loadTimeoutMs` may shorten it, never lengthen it.
    *
    * @default {10000}
    */
@@ -160,7 +161,7 @@ export interface LoadOptions<
   /**
    * Deadline of the load in milliseconds.
    *
-   * @default {the manifest's limits.loadTimeoutMs, else the host's loadTimeoutMs}
+   * @default {the host's loadTimeoutMs, or the manifest's limits.loadTimeoutMs when shorter}
    */
   timeoutMs?: number;
   /**

@@ -21,6 +21,7 @@ import { CALL, GET, type RequestTag, SET } from "./_records.ts";
 import type { Supervisor } from "./_supervisor.ts";
 import { validate } from "./_validate.ts";
 import { callDirect } from "./_call_direct.ts";
+import { atMost } from "./_limits.ts";
 
 /**
  * A loaded plugin. `S` holds the symbols of its contract, when it was loaded
@@ -135,7 +136,8 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     this.symbols = Object.freeze(parts.symbols.map((symbol) => Object.freeze({ ...symbol })));
     this.#kinds = new Map(parts.symbols.map((symbol) => [symbol.name, symbol.kind]));
     this.#supervisor = parts.supervisor;
-    this.#callTimeoutMs = parts.manifest.limits.callTimeoutMs ?? parts.callTimeoutMs;
+    // The manifest may only shorten the host's deadline: it is the plugin's word, not the host's.
+    this.#callTimeoutMs = atMost(parts.manifest.limits.callTimeoutMs, parts.callTimeoutMs);
     this.#validate = parts.validate;
     this.#onClose = parts.onClose;
   }

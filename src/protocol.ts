@@ -39,6 +39,17 @@ export interface InitMessage {
   maxMessageBytes: number;
   /** The shared memory of the low-latency channel, when the host opened one (worker tier). */
   channel?: SharedArrayBuffer;
+  /**
+   * Process tier: the session tag (hex) every frame to the host must carry,
+   * known only to the runtime. The child's stdout is reachable from plugin
+   * code; the tag keeps what plugin code writes there from passing as a message.
+   */
+  session?: string;
+  /**
+   * Worker tier: the port every later message travels on, both ways. Only the
+   * runtime holds it, so a plugin calling `self.postMessage` reaches nothing.
+   */
+  port?: MessagePort;
 }
 
 /**

@@ -427,7 +427,7 @@ const ROWS: Row[] = [
         assert.equal(
           error.message,
           `Plugin "${NAME}" did not answer "hang" within 100 ms; ` +
-            "raise the deadline with the timeoutMs option or the manifest's limits.callTimeoutMs",
+            "raise the deadline with the call's timeoutMs option or createHost({ callTimeoutMs })",
         );
         return true;
       });

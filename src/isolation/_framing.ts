@@ -10,6 +10,12 @@
  * compact payload never does, so no flag is needed. Bytes outside frames are
  * not protocol: the decoder hands them back as text.
  *
+ * Frames from a plugin's child to the host carry the session tag between the
+ * magic and the length: 16 random bytes the host sends in `init`, which only
+ * the runtime holds. Plugin code can write to the child's stdout (`node:fs`
+ * `writeSync(1)`, `node:process.stdout`, …), but without the tag what it
+ * writes can never be taken for a message.
+ *
  * @module
  */
 import { deserialize, serialize } from "node:v8";
@@ -25,6 +31,60 @@ export const FRAME_HEADER_BYTES = 8;
 /** The largest payload a 4-byte length can describe. */
 export const MAX_FRAME_BYTES = 0xffff_ffff;
 
+/** Length of the session tag on frames from a plugin's child. */
+export const TAG_BYTES = 16;
+
+// Captured when this module is evaluated, before any plugin code runs in the
+// child: plugin code that later replaces a typed-array method or getter
+// cannot be handed a frame (which holds the tag) by the code below.
+const Bytes = Uint8Array;
+const apply = Reflect.apply;
+const typedArraySet = Uint8Array.prototype.set;
+const typedArraySubarray = Uint8Array.prototype.subarray;
+const typedArrayLength = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype),
+  "length",
+)!.get!;
+
+function lengthOf(bytes: Uint8Array): number {
+  return apply(typedArrayLength, bytes, []);
+}
+
+function copyInto(target: Uint8Array, source: Uint8Array, offset: number): void {
+  apply(typedArraySet, target, [source, offset]);
+}
+
+function slice(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return apply(typedArraySubarray, bytes, [start, end]);
+}
+
+/** A frame of `payloadBytes` with its header written: the magic, the tag if any, the length. */
+function frameOf(payloadBytes: number, tag: Uint8Array | undefined): Uint8Array {
+  const tagBytes = tag === undefined ? 0 : TAG_BYTES;
+  const frame = new Bytes(FRAME_HEADER_BYTES + tagBytes + payloadBytes);
+  frame[0] = 0x1e;
+  frame[1] = 0x53;
+  frame[2] = 0x50;
+  frame[3] = 0x31;
+  for (let index = 0; index < tagBytes; index++) frame[4 + index] = tag![index];
+  const at = 4 + tagBytes;
+  frame[at] = payloadBytes >>> 24;
+  frame[at + 1] = (payloadBytes >>> 16) & 0xff;
+  frame[at + 2] = (payloadBytes >>> 8) & 0xff;
+  frame[at + 3] = payloadBytes & 0xff;
+  return frame;
+}
+
+/**
+ * Writes all of `bytes` with `write`, through the methods captured above, so
+ * that plugin code never gets hold of a frame on its way out.
+ */
+export function writeAllSync(write: (bytes: Uint8Array) => number, bytes: Uint8Array): void {
+  const length = lengthOf(bytes);
+  let done = 0;
+  while (done < length) done += write(done === 0 ? bytes : slice(bytes, done, length));
+}
+
 function cloneError(message: string): DOMException {
   return new DOMException(message, "DataCloneError");
 }
@@ -32,18 +92,16 @@ function cloneError(message: string): DOMException {
 /**
  * Frames a payload.
  *
+ * @param tag The session tag, on frames from a plugin's child.
  * @throws {DOMException} `DataCloneError` when the payload is longer than {@linkcode MAX_FRAME_BYTES}.
  */
-export function encodeFrame(payload: Uint8Array): Uint8Array {
-  if (payload.byteLength > MAX_FRAME_BYTES) {
-    throw cloneError(
-      `the message is ${payload.byteLength} bytes; a frame holds at most ${MAX_FRAME_BYTES}`,
-    );
+export function encodeFrame(payload: Uint8Array, tag?: Uint8Array): Uint8Array {
+  const length = lengthOf(payload);
+  if (length > MAX_FRAME_BYTES) {
+    throw cloneError(`the message is ${length} bytes; a frame holds at most ${MAX_FRAME_BYTES}`);
   }
-  const frame = new Uint8Array(FRAME_HEADER_BYTES + payload.byteLength);
-  frame.set(FRAME_MAGIC, 0);
-  new DataView(frame.buffer).setUint32(4, payload.byteLength);
-  frame.set(payload, FRAME_HEADER_BYTES);
+  const frame = frameOf(length, tag);
+  copyInto(frame, payload, lengthOf(frame) - length);
   return frame;
 }
 
@@ -54,16 +112,15 @@ const scratch = new Uint8Array(64 * 1024);
 /**
  * Serialises a message and frames it.
  *
+ * @param tag The session tag, on frames from a plugin's child.
  * @throws {DOMException} `DataCloneError` when the message holds something that cannot be cloned
  * (a function, a symbol, …), as `postMessage` does.
  */
-export function encodeMessage(message: unknown): Uint8Array {
+export function encodeMessage(message: unknown, tag?: Uint8Array): Uint8Array {
   const length = encodeRecords([message], scratch, 0);
   if (length >= 0) {
-    const frame = new Uint8Array(FRAME_HEADER_BYTES + length);
-    frame.set(FRAME_MAGIC, 0);
-    new DataView(frame.buffer).setUint32(4, length);
-    frame.set(scratch.subarray(0, length), FRAME_HEADER_BYTES);
+    const frame = frameOf(length, tag);
+    copyInto(frame, slice(scratch, 0, length), lengthOf(frame) - length);
     return frame;
   }
   let payload: Uint8Array;
@@ -73,7 +130,7 @@ export function encodeMessage(message: unknown): Uint8Array {
     if (error instanceof DOMException && error.name === "DataCloneError") throw error;
     throw cloneError(error instanceof Error ? error.message : String(error));
   }
-  return encodeFrame(payload);
+  return encodeFrame(payload, tag);
 }
 
 /**
@@ -115,6 +172,13 @@ export interface FrameDecoderOptions {
    * @default {MAX_FRAME_BYTES}
    */
   maxFrameBytes?: number;
+  /**
+   * The session tag every frame must carry after its magic; a frame with
+   * another is a {@linkcode FramingError}.
+   *
+   * @default {none: frames carry no tag}
+   */
+  tag?: Uint8Array;
 }
 
 type State = "text" | "header" | "body";
@@ -133,7 +197,9 @@ export class FrameDecoder {
   #state: State = "text";
   /** In state text: how many bytes of the magic the last chunk ended with. */
   #magic = 0;
-  readonly #header = new Uint8Array(4);
+  readonly #tag: Uint8Array | undefined;
+  /** The tag, if any, then the 4-byte length. */
+  readonly #header: Uint8Array;
   #headerFilled = 0;
   #bodyFilled = 0;
   #body: Uint8Array | undefined;
@@ -142,6 +208,8 @@ export class FrameDecoder {
   constructor(sink: FrameSink, options: FrameDecoderOptions = {}) {
     this.#sink = sink;
     this.#maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+    this.#tag = options.tag;
+    this.#header = new Uint8Array((options.tag?.length ?? 0) + 4);
   }
 
   /**
@@ -170,7 +238,9 @@ export class FrameDecoder {
       return;
     }
     const got = this.#state === "header" ? this.#headerFilled : this.#bodyFilled;
-    const of = this.#state === "header" ? "its 4-byte length" : `its ${this.#body?.length} bytes`;
+    const of = this.#state === "header"
+      ? `its ${this.#header.length}-byte header`
+      : `its ${this.#body?.length} bytes`;
     this.#state = "text";
     this.#body = undefined;
     throw new FramingError(`the stream ended inside a frame, after ${got} of ${of}`);
@@ -207,11 +277,19 @@ export class FrameDecoder {
   }
 
   #readHeader(chunk: Uint8Array, at: number): number {
-    const take = Math.min(4 - this.#headerFilled, chunk.length - at);
-    this.#header.set(chunk.subarray(at, at + take), this.#headerFilled);
+    const header = this.#header;
+    const take = Math.min(header.length - this.#headerFilled, chunk.length - at);
+    header.set(chunk.subarray(at, at + take), this.#headerFilled);
     this.#headerFilled += take;
-    if (this.#headerFilled < 4) return at + take;
-    const length = new DataView(this.#header.buffer).getUint32(0);
+    if (this.#headerFilled < header.length) return at + take;
+    const tag = this.#tag;
+    if (tag !== undefined && !tag.every((byte, index) => header[index] === byte)) {
+      this.#state = "text";
+      throw new FramingError(
+        "it wrote a frame without its session tag: plugin code wrote to stdout in the protocol's format",
+      );
+    }
+    const length = new DataView(header.buffer).getUint32(header.length - 4);
     if (length > this.#maxFrameBytes) {
       this.#state = "text";
       throw new FramingError(

@@ -5,7 +5,7 @@
  * @module
  */
 import type { HostMessage, PluginMessage } from "../protocol.ts";
-import { decodeMessage, encodeMessage, FrameDecoder, FramingError } from "./_framing.ts";
+import { decodeMessage, encodeMessage, FrameDecoder, FramingError, TAG_BYTES } from "./_framing.ts";
 import { granted } from "./_process_args.ts";
 import { describeExit, LineBuffer, type ProcessLogLine, writeLogLine } from "./_process_output.ts";
 import { releaseChild } from "./_reaper.ts";
@@ -65,6 +65,14 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
 function rethrowLater(error: unknown): void {
   queueMicrotask(() => {
     throw error;
@@ -82,6 +90,8 @@ export class ChildIsolate implements ProcessIsolate {
   readonly #stdout: ReadableStreamDefaultReader<Uint8Array>;
   readonly #stderr: ReadableStreamDefaultReader<Uint8Array>;
   readonly #tail: string[] = [];
+  /** The session tag: frames without it did not come from the runtime. */
+  readonly #tag = crypto.getRandomValues(new Uint8Array(TAG_BYTES));
   readonly #done: Promise<void>;
   /** Until the reaper has the pid, frames wait: no plugin code may run unwatched. */
   #watched: Promise<void> | undefined;
@@ -123,7 +133,9 @@ export class ChildIsolate implements ProcessIsolate {
   }
 
   send(message: HostMessage): void {
-    const frame = encodeMessage(message);
+    const frame = encodeMessage(
+      message.type === "init" ? { ...message, session: toHex(this.#tag) } : message,
+    );
     if (this.#ended || this.#exited) return;
     if (this.#watched === undefined) this.#write(frame);
     else this.#watched.then(() => this.#write(frame));
@@ -201,7 +213,8 @@ export class ChildIsolate implements ProcessIsolate {
     try {
       this.#events.message(message as PluginMessage);
     } catch (error) {
-      rethrowLater(error);
+      // The host must survive whatever a plugin sends: a message it cannot take ends the plugin.
+      this.#kill(`the host could not handle its message: ${errorText(error)}`);
     }
   }
 
@@ -210,7 +223,7 @@ export class ChildIsolate implements ProcessIsolate {
     const decoder = new FrameDecoder({
       frame: (payload) => this.#deliver(payload),
       text: (bytes) => lines.push(bytes),
-    }, { maxFrameBytes: this.#options.maxMessageBytes });
+    }, { maxFrameBytes: this.#options.maxMessageBytes, tag: this.#tag });
     let broken = false;
     for (;;) {
       const { value, done } = await this.#stdout.read();

@@ -4,8 +4,10 @@
  *
  * @module
  */
+import { MAX_LINE_CHARS, neutraliseText, writeTagged } from "../_log_text.ts";
 
-const MAX_LINE_CHARS = 16_384;
+// A crash message quotes the child's last words: enough to explain, not a log of its own.
+const MAX_LAST_WORDS_CHARS = 1_000;
 
 /** One line a plugin's process wrote outside the protocol. */
 export interface ProcessLogLine {
@@ -17,14 +19,9 @@ export interface ProcessLogLine {
   text: string;
 }
 
-/** Prints a plugin's log line to the host's stderr as `[<plugin>] <line>`. */
+/** Prints a plugin's log line to the host's stderr as `[<plugin>] <line>`, control characters escaped. */
 export function writeLogLine(line: ProcessLogLine): void {
-  try {
-    const bytes = new TextEncoder().encode(`[${line.plugin}] ${line.text}\n`);
-    for (let done = 0; done < bytes.length;) done += Deno.stderr.writeSync(bytes.subarray(done));
-  } catch {
-    // The host's stderr is closed: the line has nowhere to go.
-  }
+  writeTagged(line.plugin, line.text);
 }
 
 /** Splits a byte stream into lines. */
@@ -75,5 +72,7 @@ export function describeExit(status: Deno.CommandStatus, tail: readonly string[]
     ? `its process exited with code ${status.code}`
     : `its process was killed by ${status.signal} (exit code ${status.code})`;
   const words = lastWords(tail);
-  return words === undefined ? how : `${how}; last output: ${words}`;
+  return words === undefined
+    ? how
+    : `${how}; last output: ${neutraliseText(words, MAX_LAST_WORDS_CHARS)}`;
 }

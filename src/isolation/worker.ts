@@ -32,29 +32,57 @@ function startWorker(spec: IsolateSpec, events: IsolateEvents): Isolate {
     );
   }
   let ended = false;
+  // Every message after init travels on this channel, whose far port only the
+  // runtime holds: what plugin code posts with self.postMessage reaches nothing.
+  const { port1: port, port2: runtimePort } = new MessageChannel();
   const end = (reason: string) => {
     if (ended) return;
     ended = true;
+    port.close();
     worker.terminate();
     events.exit(reason);
   };
-  worker.onmessage = (event: MessageEvent<PluginMessage>) => events.message(event.data);
+  const deliver = (data: unknown) => {
+    try {
+      events.message(data as PluginMessage);
+    } catch (error) {
+      // The host must survive whatever a plugin sends: a message it cannot take ends the plugin.
+      end(`the host could not handle its message: ${errorText(error)}`);
+    }
+  };
+  port.onmessage = (event: MessageEvent<unknown>) => deliver(event.data);
+  port.onmessageerror = () => end("a message from the plugin could not be deserialised");
+  worker.onmessage = () => end("it posted a message outside the protocol");
   worker.onerror = (event: ErrorEvent) => {
     // Without preventDefault an error in the worker would end the host process.
     event.preventDefault();
     end(`uncaught error: ${event.message}`);
   };
   worker.onmessageerror = () => end("a message from the plugin could not be deserialised");
+  let started = false;
   return {
     send(message, transfer) {
-      if (transfer === undefined) worker.postMessage(message);
-      else worker.postMessage(message, { transfer });
+      if (started) {
+        if (transfer === undefined) port.postMessage(message);
+        else port.postMessage(message, { transfer });
+        return;
+      }
+      // The first message is init: it hands the runtime its port.
+      started = true;
+      worker.postMessage({ ...message, port: runtimePort }, {
+        transfer: [runtimePort, ...(transfer ?? [])],
+      });
     },
     terminate() {
       ended = true;
+      port.close();
       worker.terminate();
     },
   };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /**

@@ -78,6 +78,12 @@ export function hardenWorker(post: (message: PluginMessage) => void): void {
     "unhandledrejection",
     (event) => fatal(event, "unhandled rejection", (event as PromiseRejectionEvent).reason),
   );
+  // The runtime talks to the host on a port of its own; the worker's own channel is not for plugins.
+  Object.defineProperty(globalThis, "postMessage", {
+    value: () => notCapable("postMessage"),
+    writable: false,
+    configurable: false,
+  });
   const close = (scope.close as () => void).bind(globalThis);
   Object.defineProperty(globalThis, "close", {
     value: () => {

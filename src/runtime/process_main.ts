@@ -14,7 +14,13 @@
  * @module
  */
 import type { HostMessage, PluginMessage } from "../protocol.ts";
-import { decodeMessage, encodeMessage, FrameDecoder } from "../isolation/_framing.ts";
+import {
+  decodeMessage,
+  encodeMessage,
+  FrameDecoder,
+  TAG_BYTES,
+  writeAllSync,
+} from "../isolation/_framing.ts";
 import { loadEntry } from "./dispatch.ts";
 import { serve } from "./serve.ts";
 import { forwardConsole } from "./_forward_console.ts";
@@ -33,10 +39,7 @@ const writeStderr: WriteSync = Deno.stderr.writeSync.bind(Deno.stderr);
 // Plain reads: creating the first web stream costs a child about 3 ms of start-up.
 const readStdin: (buffer: Uint8Array) => Promise<number | null> = Deno.stdin.read.bind(Deno.stdin);
 
-function writeAll(write: WriteSync, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += write(bytes.subarray(done));
-}
+const writeAll = writeAllSync;
 
 /** Sends plugin output to stderr: `console.*` and every `Deno.stdout` API; `Deno.stdin` reads nothing. */
 function redirectPluginOutput(): void {
@@ -83,8 +86,36 @@ function redirectPluginOutput(): void {
   Object.defineProperty(Deno, "stdin", { value: fakeStdin, configurable: true, writable: true });
 }
 
+/**
+ * The session tag from the host's `init`, which every frame to the host must
+ * carry. It lives only in this closure: plugin code, which can write to the
+ * real stdout through `node:fs` and friends, never sees it, so it cannot
+ * forge a message.
+ */
+let sessionTag: Uint8Array | undefined;
+
+function takeSessionTag(message: HostMessage): HostMessage {
+  if (message.type !== "init" || sessionTag !== undefined) return message;
+  const { session, ...init } = message;
+  if (
+    typeof session !== "string" || !/^[0-9a-f]+$/.test(session) || session.length !== 2 * TAG_BYTES
+  ) {
+    fail(
+      "the host's init carries no session tag; use the same @sandplug/host for host and runtime",
+    );
+  }
+  const tag = new Uint8Array(TAG_BYTES);
+  for (let index = 0; index < TAG_BYTES; index++) {
+    tag[index] = parseInt(session.slice(2 * index, 2 * index + 2), 16);
+  }
+  sessionTag = tag;
+  return init;
+}
+
 function post(message: PluginMessage): void {
-  const frame = encodeMessage(message); // throws for what cannot be serialised: serve() answers with why
+  if (sessionTag === undefined) return; // nothing is sent before init
+  // Throws for what cannot be serialised: serve() answers with why.
+  const frame = encodeMessage(message, sessionTag);
   try {
     writeAll(writeStdout, frame);
   } catch {
@@ -137,7 +168,7 @@ const decoder = new FrameDecoder({
     } catch (error) {
       fail(`a message from the host cannot be decoded: ${String(error)}`);
     }
-    receive(message);
+    receive(takeSessionTag(message));
   },
   text() {
     // Only the host writes to stdin, and it writes frames only.

@@ -17,22 +17,44 @@ import "./sdk.ts";
 
 declare const self: {
   addEventListener(type: "message", listener: (event: MessageEvent<HostMessage>) => void): void;
-  postMessage(message: PluginMessage, options?: { transfer?: Transferable[] }): void;
+  removeEventListener(type: "message", listener: (event: MessageEvent<HostMessage>) => void): void;
 };
 
 // Captured before plugin code runs, so that a plugin replacing them breaks only itself.
-const postMessage = self.postMessage.bind(self);
-const post = (message: PluginMessage, transfer?: Transferable[]) =>
-  transfer === undefined ? postMessage(message) : postMessage(message, { transfer });
+const portPost = MessagePort.prototype.postMessage;
+const portStart = MessagePort.prototype.start;
+const addListener = EventTarget.prototype.addEventListener;
+const apply = Reflect.apply;
+
+/** The port the host handed over in init: the only way to the host, and only this module holds it. */
+let port: MessagePort | undefined;
+
+function post(message: PluginMessage, transfer?: Transferable[]): void {
+  if (port === undefined) return; // nothing is sent before init
+  apply(portPost, port, transfer === undefined ? [message] : [message, { transfer }]);
+}
 
 const receive = serve({
   post,
   copiesOnce: true,
   load(init) {
     hardenWorker(post);
-    forwardConsole(post);
+    forwardConsole(post, { stdio: true });
     return loadEntry(init.entry);
   },
 });
 
-self.addEventListener("message", (event) => receive(event.data));
+function onInit(event: MessageEvent<HostMessage>): void {
+  const message = event.data;
+  if (port !== undefined || message?.type !== "init" || !(message.port instanceof MessagePort)) {
+    return;
+  }
+  self.removeEventListener("message", onInit);
+  const { port: given, ...init } = message;
+  port = given;
+  apply(addListener, port, ["message", (next: MessageEvent<HostMessage>) => receive(next.data)]);
+  apply(portStart, port, []);
+  receive(init);
+}
+
+self.addEventListener("message", onInit);
