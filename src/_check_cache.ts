@@ -15,6 +15,19 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
+import { FileTooLargeError, readBounded } from "./_bounded_read.ts";
+
+/**
+ * The most bytes the import check reads of one module. Modules are read whole
+ * into the host's memory and scanned in its thread before any plugin code
+ * runs, and a sparse file of any size costs the plugin a few kilobytes of
+ * disk: without a cap, one file stalls or kills the host. Hand-written
+ * modules are far smaller, and bundles of the largest libraries stay under
+ * it; data belongs in files the plugin reads, not in code.
+ */
+export const MAX_MODULE_BYTES = 8 * 1024 * 1024;
+/** The most bytes the import check reads over a plugin's whole module graph (and each time it re-reads one). */
+export const MAX_GRAPH_BYTES = 64 * 1024 * 1024;
 
 /** How many passed graphs are remembered; the least recently used is forgotten first. */
 const MAX_ENTRIES = 256;
@@ -37,13 +50,16 @@ let misses = 0;
  * a regular file or cannot be read (the runtime reports a missing module when
  * it loads it). The read is synchronous because an asynchronous one costs a
  * thread-pool round trip per file, which dominated the host's side of a load;
- * a FIFO or device is never read, as it could block the host's thread.
+ * a FIFO or device is never read, as it could block the host's thread, and
+ * neither is a file over `limit` bytes (see `readBounded`).
+ *
+ * @throws {FileTooLargeError} When the module holds more than `limit` bytes.
  */
-export function readModule(path: string): Uint8Array | undefined {
+export function readModule(path: string, limit: number): Uint8Array | undefined {
   try {
-    if (!Deno.statSync(path).isFile) return undefined;
-    return Deno.readFileSync(path);
-  } catch {
+    return readBounded(path, limit);
+  } catch (error) {
+    if (error instanceof FileTooLargeError) throw error;
     return undefined;
   }
 }
@@ -80,17 +96,18 @@ export class ReadLog {
 
 /**
  * Whether a check with these inputs passed before and every file it read is
- * unchanged. A changed file forgets the entry.
+ * unchanged. A changed file forgets the entry. A generator that yields after
+ * each file it hashes, so that a caller can let other work run between files
+ * (the files can add up to {@linkcode MAX_GRAPH_BYTES}); its return value is
+ * the answer.
  *
  * @param key Everything the check depends on besides file contents, as one string.
  */
-export function passedBefore(key: string): boolean {
+export function* passedBefore(key: string): Generator<void, boolean, void> {
   const entry = passed.get(key);
   if (entry !== undefined) {
-    const log = new ReadLog();
-    for (const path of entry.paths) log.add(path, readModule(path));
     forget(key);
-    if (log.digest() === entry.digest) {
+    if ((yield* digestOf(entry.paths)) === entry.digest) {
       remember(key, entry); // now the most recently used
       hits++;
       return true;
@@ -98,6 +115,28 @@ export function passedBefore(key: string): boolean {
   }
   misses++;
   return false;
+}
+
+/**
+ * The digest of the files a passed check read, as they are now; undefined
+ * when they no longer fit the check's size limits, which a fresh check then
+ * reports. Yields after each file.
+ */
+function* digestOf(paths: readonly string[]): Generator<void, string | undefined, void> {
+  const log = new ReadLog();
+  let left = MAX_GRAPH_BYTES;
+  for (const path of paths) {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = readModule(path, Math.min(MAX_MODULE_BYTES, left));
+    } catch {
+      return undefined;
+    }
+    left -= bytes?.byteLength ?? 0;
+    log.add(path, bytes);
+    yield;
+  }
+  return log.digest();
 }
 
 /**

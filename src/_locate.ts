@@ -3,6 +3,14 @@ import { pathToFileURL } from "node:url";
 import { ManifestError } from "./errors.ts";
 import { fromFileUrl } from "./isolation/_file_url.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
+import { FileTooLargeError, formatBytes, readBounded } from "./_bounded_read.ts";
+
+/**
+ * The most bytes of a plugin.json the host reads and parses, in its own
+ * thread: a real manifest is a few hundred bytes, and a sparse file of
+ * gigabytes costs a plugin nothing on disk.
+ */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 /** A plugin folder found on disk: its real folder, parsed manifest and entry URL. */
 export interface PluginOnDisk {
@@ -54,23 +62,27 @@ function locate(path: string | URL): { file: string; dir: string; shown: string 
 }
 
 function readManifest(file: string, shown: string): Manifest {
-  let text: string | undefined;
+  let bytes: Uint8Array | undefined;
   try {
     // Only a regular file is read: a FIFO would block the host's thread on a synchronous read.
-    if (Deno.statSync(file).isFile) text = Deno.readTextFileSync(file);
+    bytes = readBounded(file, MAX_MANIFEST_BYTES);
   } catch (cause) {
-    const reason = cause instanceof Deno.errors.NotFound
+    const reason = cause instanceof FileTooLargeError
+      ? `${cause.grew ? "grew past" : "is"} ${formatBytes(cause.size)}, over the ${
+        formatBytes(MAX_MANIFEST_BYTES)
+      } a manifest may have; keep plugin.json to its fields and put data in other files`
+      : cause instanceof Deno.errors.NotFound
       ? "does not exist; every plugin folder needs a plugin.json"
       : `cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`;
     throw new ManifestError(shown, [{ path: "", message: reason }], { cause });
   }
-  if (text === undefined) {
+  if (bytes === undefined) {
     throw new ManifestError(shown, [{
       path: "",
       message: "is not a regular file; make plugin.json a file that holds the manifest",
     }]);
   }
-  return parseManifest(text, { file: shown });
+  return parseManifest(new TextDecoder().decode(bytes), { file: shown });
 }
 
 function entryUrl(manifest: Manifest, dir: string, shown: string): string {

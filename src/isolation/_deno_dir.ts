@@ -14,6 +14,15 @@
  *   under it, so no plugin can persist anything there or pass it to another
  *   (a `node:worker_threads` worker gets fresh globals, `caches` included).
  *
+ * Nor may it let a plugin fill the disk: Deno caches what a process loads
+ * whatever its permissions, so a plugin granted nothing could import `data:`
+ * modules it builds, or its own files by ever new paths, and grow the folder
+ * without end (about 0.9 MB per 64 KiB module). So, before any plugin runs,
+ * one child loads the runtime alone, and then its SQLite caches (module
+ * analysis, V8 code cache) are made read-only (`_cache_guard.ts`); children
+ * do not write transpiled code at all (`processEnv`). That costs the first
+ * process-tier load of a host two short `deno` runs, once.
+ *
  * The folder lives as long as the host process: it is removed when the
  * process unloads, or by the reaper (`_reaper.ts`) when the host dies with
  * children running.
@@ -21,7 +30,9 @@
  * @module
  */
 import { isWithin } from "../permissions.ts";
-import { tempDir } from "./_process_args.ts";
+import { processEnv, runtimeOnlyArgs, tempDir } from "./_process_args.ts";
+
+const GUARD = new URL("./_cache_guard.ts", import.meta.url);
 
 /** The shared folder, its paths to deny to plugins, and where it came from. */
 export interface SharedDenoDir {
@@ -38,7 +49,8 @@ let shared: SharedDenoDir | undefined;
 /**
  * The shared `DENO_DIR`, made on first use.
  *
- * @throws {Deno.errors.PermissionDenied | Error} When the folder cannot be made.
+ * @throws {Deno.errors.PermissionDenied | Error} When the folder cannot be made, or its caches
+ * cannot be warmed and made read-only.
  * @throws {RangeError} When its path holds a comma, which a `--deny-read` flag cannot express.
  */
 export function sharedDenoDir(): SharedDenoDir {
@@ -62,6 +74,7 @@ export function sharedDenoDir(): SharedDenoDir {
           "--deny-read flag cannot express; set TMPDIR to a folder without one",
       );
     }
+    warmAndGuard(root, denoDir);
     shared = { root, denoDir, deny };
   } catch (error) {
     removeQuietly(root);
@@ -80,6 +93,61 @@ export function sharedDenoDir(): SharedDenoDir {
 export function sharedDenoDirWritableBy(writable: readonly string[]): string | undefined {
   const places = shared?.deny ?? [tempDir()].filter((path) => path !== undefined);
   return places.find((place) => writable.some((item) => isWithin(place, item)));
+}
+
+function run(args: string[], denoDir: string): { ok: boolean; stdout: string; stderr: string } {
+  const output = new Deno.Command(Deno.execPath(), {
+    args,
+    env: processEnv([], denoDir),
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  const decoder = new TextDecoder();
+  return {
+    ok: output.success,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr).trim().slice(0, 2000),
+  };
+}
+
+/** Loads the runtime once into the caches, then makes them read-only (see the module doc). */
+function warmAndGuard(root: string, denoDir: string): void {
+  const warm = run(runtimeOnlyArgs(), denoDir);
+  if (!warm.ok) {
+    throw new Error(
+      `Cannot warm the module caches in ${denoDir}: the runtime failed: ${warm.stderr}`,
+    );
+  }
+  // The guard's own modules are cached apart, so Deno holds no lock on the files it changes.
+  const guardDir = `${root}/guard`;
+  const guard = run([
+    "run",
+    "--no-config",
+    "--no-lock",
+    "--no-npm",
+    "--no-remote",
+    "--no-prompt",
+    `--allow-read=${denoDir}`,
+    `--allow-write=${denoDir}`,
+    GUARD.href,
+    denoDir,
+  ], guardDir);
+  removeQuietly(guardDir);
+  let tables: unknown;
+  try {
+    tables = guard.ok ? JSON.parse(guard.stdout) : undefined;
+  } catch {
+    tables = undefined;
+  }
+  if (!Array.isArray(tables) || tables.length === 0) {
+    throw new Error(
+      `Cannot make the module caches in ${denoDir} read-only: ${
+        guard.ok ? `no cache database was found (${guard.stdout.trim()})` : guard.stderr
+      }; this Deno (${Deno.version.deno}) may keep them elsewhere, use the worker tier meanwhile`,
+    );
+  }
 }
 
 function removeQuietly(path: string): void {

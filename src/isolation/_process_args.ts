@@ -39,6 +39,23 @@ export interface ProcessArgsOptions {
 /** Read and write grants that could cover a denied folder get it carved out; other kinds cannot. */
 const CARVED: ReadonlySet<string> = new Set(["read", "write"]);
 
+function baseArgs(local: boolean): string[] {
+  const args = ["run", "--no-config", "--no-lock", "--no-npm", "--no-prompt"];
+  // Remote modules are fetched only for a granted import; none may be cached yet.
+  if (local) args.push("--no-remote", "--cached-only");
+  return args;
+}
+
+/**
+ * The `deno` arguments of a child that loads the runtime, denied everything,
+ * and (its stdin closed) exits: run once per host, it leaves the runtime's
+ * modules in the shared caches exactly as a plugin's child loads them.
+ */
+export function runtimeOnlyArgs(): string[] {
+  const deny = PERMISSION_KINDS.map((kind) => `--deny-${kind}`);
+  return [...baseArgs(true), ...deny, `--import-map=${IMPORT_MAP}`, PROCESS_MAIN.href];
+}
+
 /**
  * The `deno` arguments of a plugin's child: flags compiled from the grant and
  * nothing more, then the trusted entry module.
@@ -55,9 +72,7 @@ export function processArgs(spec: IsolateSpec, options: ProcessArgsOptions = {})
         "its child runs with --no-npm and an import map that holds only the plugin SDK; use the worker tier",
     );
   }
-  const args = ["run", "--no-config", "--no-lock", "--no-npm", "--no-prompt"];
-  // Remote modules are fetched only for a granted import; none may be cached yet.
-  if (spec.grant.import.length === 0) args.push("--no-remote", "--cached-only");
+  const args = baseArgs(spec.grant.import.length === 0);
   const deny = options.deny ?? [];
   for (const kind of PERMISSION_KINDS) {
     const items = spec.grant[kind];
@@ -88,8 +103,17 @@ export function processArgs(spec: IsolateSpec, options: ProcessArgsOptions = {})
 
 /**
  * The child's whole environment: the granted variables the host may read
- * (`NAME*` copies every variable with that prefix), the shared DENO_DIR, and
- * NO_COLOR. A variable the host may not read is left out, never an error.
+ * (`NAME*` copies every variable with that prefix), the shared DENO_DIR,
+ * NO_COLOR, and DENO_EMIT_CACHE_MODE=disable. A variable the host may not
+ * read is left out, never an error.
+ *
+ * Deno writes the transpiled code of every TypeScript module a process loads
+ * to `DENO_DIR/gen`, keyed by the specifier as written: a plugin importing
+ * `data:` modules it builds, or its own files by ever new paths (through a
+ * link to a folder), would add files there without end. Transpiling the
+ * runtime (about 80 KB) instead costs each child about 15 ms of CPU at
+ * start-up; the module analysis and code caches stay warm, and read-only
+ * (`_cache_guard.ts`).
  */
 export function processEnv(grant: readonly string[], denoDir: string): Record<string, string> {
   const env: Record<string, string> = {};
@@ -105,7 +129,7 @@ export function processEnv(grant: readonly string[], denoDir: string): Record<st
       if (value !== undefined) env[item] = value;
     }
   }
-  return { ...env, DENO_DIR: denoDir, NO_COLOR: "1" };
+  return { ...env, DENO_DIR: denoDir, NO_COLOR: "1", DENO_EMIT_CACHE_MODE: "disable" };
 }
 
 /** The temp folder Deno.makeTempDir uses, when the host may know it without a prompt (Unix only). */

@@ -107,10 +107,14 @@ function startProcess(
   try {
     shared = sharedDenoDir();
   } catch (cause) {
+    // Making the folder needs the temp folder; warming and guarding its caches runs deno twice.
+    const fix =
+      cause instanceof Deno.errors.PermissionDenied || cause instanceof Deno.errors.NotCapable
+        ? `the host needs write access to the temp folder (--allow-write=${tempDir() ?? "<temp>"})`
+        : "fix what the message names, or use the worker tier";
     throw new PluginLoadError(
       spec.plugin,
-      `the DENO_DIR of its process could not be made: ${message(cause)}; ` +
-        `the host needs write access to the temp folder (--allow-write=${tempDir() ?? "<temp>"})`,
+      `the DENO_DIR of its process could not be made: ${message(cause)}; ${fix}`,
       { cause },
     );
   }
@@ -175,9 +179,9 @@ export function createProcessTier(options: ProcessTierOptions = {}): IsolationTi
 /**
  * Runs each plugin in its own `deno run` child process holding exactly its
  * effective grant, with a cleared environment, a DENO_DIR shared with the
- * host's other children but closed to plugins, and, when
- * the manifest sets `limits.memoryMb`, a V8 heap cap plus an RSS watchdog at
- * twice that. Needs no unstable flag; the host needs `--allow-run` for the
+ * host's other children but closed to plugins (whose module caches they
+ * cannot grow), and, when the manifest sets `limits.memoryMb`, a V8 heap cap
+ * plus an RSS watchdog at twice that. Needs no unstable flag; the host needs `--allow-run` for the
  * deno executable and write access to the temp folder.
  */
 export const processTier: IsolationTier = createProcessTier();

@@ -18,12 +18,15 @@ export interface ChildResult {
 
 /**
  * Writes `script` to a temp file and runs it with `deno run -A` (plus
- * `flags`) from the repository root, killing it after `timeoutMs`.
+ * `flags`) from the repository root, killing it after `timeoutMs`. `env`
+ * adds to (or overrides) the variables the child inherits, e.g. a
+ * `DENO_DIR` of its own.
  */
 export async function runChildHost(
   script: string,
   flags: string[] = [],
   timeoutMs = 20_000,
+  env: Record<string, string> = {},
 ): Promise<ChildResult> {
   const dir = await Deno.makeTempDir({ prefix: "sandplug-child-" });
   try {
@@ -35,7 +38,7 @@ export async function runChildHost(
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", ...env },
     }).spawn();
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     const output = await child.output();
