@@ -46,7 +46,7 @@
  *
  * @module
  */
-export { createHost } from "./src/host.ts";
+export { createHost } from "./src/host/host.ts";
 export type {
   Host,
   HostEventDetail,
@@ -58,9 +58,9 @@ export type {
   PluginModule,
   RegisterOptions,
   RestartPolicy,
-} from "./src/host_types.ts";
-export type { RestartOptions } from "./src/_supervisor.ts";
-export type { Plugin } from "./src/plugin.ts";
+} from "./src/host/types.ts";
+export type { RestartOptions } from "./src/host/supervisor.ts";
+export type { Plugin } from "./src/host/plugin.ts";
 export type {
   CallOptions,
   LookupOptions,
@@ -69,8 +69,8 @@ export type {
   SymbolInfo,
   SymbolKind,
   Variable,
-} from "./src/types.ts";
-export { defineContract, fn, variable } from "./src/contract.ts";
+} from "./src/host/call_types.ts";
+export { defineContract, fn, variable } from "./src/contract/contract.ts";
 export type {
   ArgsOf,
   Contract,
@@ -81,7 +81,7 @@ export type {
   SymbolsOf,
   SymbolSpec,
   VariableSpec,
-} from "./src/contract.ts";
+} from "./src/contract/contract.ts";
 export {
   ImportDeniedError,
   IncompatiblePluginError,
@@ -91,7 +91,7 @@ export {
   PluginError,
   PluginLoadError,
   UnstableFlagError,
-} from "./src/errors.ts";
+} from "./src/errors/errors.ts";
 export {
   PayloadTooLargeError,
   PluginCallError,
@@ -101,21 +101,21 @@ export {
   SymbolKindError,
   SymbolNotFoundError,
   ValidationError,
-} from "./src/call_errors.ts";
+} from "./src/errors/call_errors.ts";
 export type {
   DeniedImport,
   DeniedPermission,
   ManifestIssue,
   PluginErrorOptions,
-} from "./src/errors.ts";
-export type { RemoteError } from "./src/call_errors.ts";
+} from "./src/errors/errors.ts";
+export type { RemoteError } from "./src/errors/call_errors.ts";
 export {
   manifestJsonSchema,
   manifestSchema,
   parseManifest,
   tryParseManifest,
-} from "./src/manifest.ts";
-export { SYS_NAMES } from "./src/manifest.ts";
+} from "./src/manifest/manifest.ts";
+export { SYS_NAMES } from "./src/manifest/manifest.ts";
 export type {
   Manifest,
   ManifestLimits,
@@ -125,17 +125,17 @@ export type {
   ParseManifestOptions,
   ParseManifestResult,
   SysName,
-} from "./src/manifest.ts";
-export { PERMISSION_KINDS } from "./src/permissions.ts";
+} from "./src/manifest/manifest.ts";
+export { PERMISSION_KINDS } from "./src/permissions/permissions.ts";
 export type {
   GrantKind,
   HostPolicy,
   PermissionGrant,
   PermissionKind,
   ResolvedPolicy,
-} from "./src/permissions.ts";
-export { PROTOCOL_VERSION } from "./src/protocol_version.ts";
-export { transfer } from "./src/runtime/transfer.ts";
+} from "./src/permissions/permissions.ts";
+export { PROTOCOL_VERSION } from "./src/wire/protocol_version.ts";
+export { transfer } from "./src/wire/transfer.ts";
 export type {
   InferInput,
   InferOutput,
@@ -145,4 +145,4 @@ export type {
   StandardSchemaProps,
   StandardSchemaV1,
   StandardTypes,
-} from "./src/standard_schema.ts";
+} from "./src/contract/standard_schema.ts";

@@ -18,8 +18,8 @@ import {
 } from "@sandplug/host";
 import { z } from "zod";
 // Internal, for one diagnostic subject: a process tier that does not watch for the host's death.
-import { PluginHost } from "../src/host.ts";
-import { createProcessTier } from "../src/isolation/process.ts";
+import { PluginHost } from "../src/host/host.ts";
+import { createProcessTier } from "../src/isolation/process/tier.ts";
 import type { EchoApi } from "./fixtures/comlink_worker.ts";
 import { encodeFrame, FrameReader } from "./fixtures/_frames.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { deserialize, serialize } from "node:v8";
-import { measure } from "../src/_payload.ts";
+import { measure } from "../src/wire/payload.ts";
 import type { Results } from "./_results.ts";
 
 /** One step of a call, as the report names it, and a function doing it once. */

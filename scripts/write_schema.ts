@@ -4,7 +4,7 @@
  *
  * Run: deno task schema
  */
-import { manifestJsonSchema } from "../src/manifest.ts";
+import { manifestJsonSchema } from "../src/manifest/manifest.ts";
 
 const file = new URL("../plugin.schema.json", import.meta.url);
 const text = JSON.stringify(manifestJsonSchema(), null, 2) + "\n";

@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createHost, ImportDeniedError, PluginLoadError } from "@sandplug/host";
-import { checkCacheStats, clearCheckCache } from "../src/_check_cache.ts";
-import { checkModuleGraph } from "../src/_module_graph.ts";
+import { checkCacheStats, clearCheckCache } from "../src/load/check_cache.ts";
+import { checkModuleGraph } from "../src/load/module_graph.ts";
 import { grantOf, tempPlugin } from "./_helpers.ts";
 
 const LIB = "export function twice(n: number): number {\n  return n * 2;\n}\n";

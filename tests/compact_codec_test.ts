@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import * as codecNamespace from "../src/_compact_codec.ts";
-import { CompactCodecError, encodeRecords } from "../src/_compact_codec.ts";
-import { decodeRecords } from "../src/_compact_decode.ts";
+import * as codecNamespace from "../src/wire/compact_codec.ts";
+import { CompactCodecError, encodeRecords } from "../src/wire/compact_codec.ts";
+import { decodeRecords } from "../src/wire/compact_decode.ts";
 
 /** Encodes into a roomy buffer and returns exactly the bytes written. */
 function encode(values: readonly unknown[]): Uint8Array {

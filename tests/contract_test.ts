@@ -10,8 +10,8 @@ import {
   ValidationError,
   variable,
 } from "@sandplug/host";
-import { PluginHost } from "../src/host.ts";
-import { workerTier } from "../src/isolation/worker.ts";
+import { PluginHost } from "../src/host/host.ts";
+import { workerTier } from "../src/isolation/worker/tier.ts";
 import type { IsolationTier } from "../src/isolation/types.ts";
 import { tempPlugin } from "./_helpers.ts";
 import { greeterV1, greeterV1_1 } from "../plugins/greeter/contract.ts";

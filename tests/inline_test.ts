@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHost, PluginCallError, PluginTimeoutError } from "@sandplug/host";
-import { inlineTier } from "../src/isolation/inline.ts";
-import type { PluginMessage } from "../src/protocol.ts";
+import { inlineTier } from "../src/isolation/inline/tier.ts";
+import type { PluginMessage } from "../src/wire/protocol.ts";
 import { tempPlugin } from "./_helpers.ts";
 
 Deno.test("the inline isolate exposes the plugin's exports for direct calls once loaded", async () => {

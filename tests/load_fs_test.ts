@@ -73,7 +73,7 @@ Deno.test({
   await mkfifo(join(fixture.dir, "pipe.ts"));
   const printed = await runInChild(`
     import { checkModuleGraph } from ${
-    JSON.stringify(new URL("../src/_module_graph.ts", import.meta.url).href)
+    JSON.stringify(new URL("../src/load/module_graph.ts", import.meta.url).href)
   };
     const dir = ${JSON.stringify(fixture.dir)};
     const none = [];

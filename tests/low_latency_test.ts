@@ -18,8 +18,8 @@ import {
   PluginLoadError,
   PluginTimeoutError,
 } from "@sandplug/host";
-import { CompactCodecError } from "../src/_compact_codec.ts";
-import { ChannelEnd, createChannelBuffer } from "../src/_shared_channel.ts";
+import { CompactCodecError } from "../src/wire/compact_codec.ts";
+import { ChannelEnd, createChannelBuffer } from "../src/wire/shared_channel.ts";
 import { tempPlugin } from "./_helpers.ts";
 
 const PLUGIN = `

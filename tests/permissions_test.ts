@@ -12,7 +12,11 @@ import {
 } from "@sandplug/host";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { resolveGrant, resolvePolicy, toWorkerPermissions } from "../src/permissions.ts";
+import {
+  resolveGrant,
+  resolvePolicy,
+  toWorkerPermissions,
+} from "../src/permissions/permissions.ts";
 import { tempPlugin } from "./_helpers.ts";
 
 const DIR = "/plugins/p";

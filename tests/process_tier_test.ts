@@ -10,23 +10,27 @@ import {
   ValidationError,
   type Variable,
 } from "@sandplug/host";
-import { PluginHost } from "../src/host.ts";
+import { PluginHost } from "../src/host/host.ts";
 import {
   decodeMessage,
   encodeMessage,
   FRAME_MAGIC,
   FrameDecoder,
   FramingError,
-} from "../src/isolation/_framing.ts";
-import { processArgs } from "../src/isolation/_process_args.ts";
-import { REAPER_SCRIPT } from "../src/isolation/_reaper.ts";
-import { sharedDenoDir } from "../src/isolation/_deno_dir.ts";
-import type { ProcessLogLine } from "../src/isolation/_process_output.ts";
-import { createProcessTier, type ProcessIsolate, processTier } from "../src/isolation/process.ts";
+} from "../src/wire/framing.ts";
+import { processArgs } from "../src/isolation/process/args.ts";
+import { REAPER_SCRIPT } from "../src/isolation/process/reaper.ts";
+import { sharedDenoDir } from "../src/isolation/process/deno_dir.ts";
+import type { ProcessLogLine } from "../src/isolation/process/output.ts";
+import {
+  createProcessTier,
+  type ProcessIsolate,
+  processTier,
+} from "../src/isolation/process/tier.ts";
 import type { IsolateSpec, IsolationTier } from "../src/isolation/types.ts";
-import type { HostMessage, LoadErrorMessage, PluginMessage } from "../src/protocol.ts";
-import { PROTOCOL_VERSION } from "../src/protocol_version.ts";
-import type { HostPolicy, PermissionGrant } from "../src/permissions.ts";
+import type { HostMessage, LoadErrorMessage, PluginMessage } from "../src/wire/protocol.ts";
+import { PROTOCOL_VERSION } from "../src/wire/protocol_version.ts";
+import type { HostPolicy, PermissionGrant } from "../src/permissions/permissions.ts";
 import { grantOf, tempPlugin } from "./_helpers.ts";
 
 const MYPLUGIN = new URL("../plugins/myplugin", import.meta.url);
@@ -701,8 +705,8 @@ async function orphanCheck(
   await Deno.writeTextFile(
     script,
     `
-    import { PluginHost } from ${src("../src/host.ts")};
-    import { createProcessTier } from ${src("../src/isolation/process.ts")};
+    import { PluginHost } from ${src("../src/host/host.ts")};
+    import { createProcessTier } from ${src("../src/isolation/process/tier.ts")};
     const base = createProcessTier({ log() {}, watchParent: ${watchParent} });
     let pid = 0;
     const tier = { name: "process", enforces: base.enforces, start(spec, events) { const i = base.start(spec, events); pid = i.pid; return i; } };
@@ -892,8 +896,8 @@ Deno.test("a host with narrow permissions runs the process tier, and is told wha
   await Deno.writeTextFile(
     script,
     `
-    import { PluginHost } from ${src("../src/host.ts")};
-    import { processTier } from ${src("../src/isolation/process.ts")};
+    import { PluginHost } from ${src("../src/host/host.ts")};
+    import { processTier } from ${src("../src/isolation/process/tier.ts")};
     const host = new PluginHost({ isolation: "process" }, { process: processTier });
     try {
       const p = await host.load(${JSON.stringify(MYPLUGIN.pathname)});

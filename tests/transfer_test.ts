@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHost, type IsolationName, transfer } from "@sandplug/host";
-import { copyOnce } from "../src/_copy_once.ts";
+import { copyOnce } from "../src/wire/copy_once.ts";
 import { tempPlugin } from "./_helpers.ts";
 
 const ECHO = `

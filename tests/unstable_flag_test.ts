@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fromFileUrl } from "../src/isolation/_file_url.ts";
+import { fromFileUrl } from "../src/load/file_url.ts";
 
 const ROOT = fromFileUrl(new URL("..", import.meta.url).href);
 const HOST = `

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { Manifest } from "../manifest.ts";
-import type { PermissionGrant } from "../permissions.ts";
-import type { HostMessage, LogLevel, PluginMessage } from "../protocol.ts";
+import type { Manifest } from "../manifest/manifest.ts";
+import type { PermissionGrant } from "../permissions/permissions.ts";
+import type { HostMessage, LogLevel, PluginMessage } from "../wire/protocol.ts";
 
 /** What a tier needs to start one plugin. */
 export interface IsolateSpec {

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import type { PluginMessage, SymbolInfo, SymbolKind } from "../protocol.ts";
-import { PROTOCOL_VERSION } from "../protocol_version.ts";
+import type { PluginMessage, SymbolInfo, SymbolKind } from "../wire/protocol.ts";
+import { PROTOCOL_VERSION } from "../wire/protocol_version.ts";
 import { isVariable } from "./sdk.ts";
-import { toWireError } from "./wire_error.ts";
-import { startCall, startedController } from "./_call_signal.ts";
+import { toWireError } from "../wire/error_data.ts";
+import { startCall, startedController } from "./call_signal.ts";
 
 type Namespace = Record<string, unknown>;
 

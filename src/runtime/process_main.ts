@@ -13,18 +13,18 @@
  *
  * @module
  */
-import type { HostMessage, PluginMessage } from "../protocol.ts";
+import type { HostMessage, PluginMessage } from "../wire/protocol.ts";
 import {
   decodeMessage,
   encodeMessage,
   FrameDecoder,
   TAG_BYTES,
   writeAllSync,
-} from "../isolation/_framing.ts";
+} from "../wire/framing.ts";
 import { loadEntry } from "./dispatch.ts";
 import { serve } from "./serve.ts";
-import { forwardConsole } from "./_forward_console.ts";
-import { removeSharedGlobals } from "./_harden.ts";
+import { forwardConsole } from "./forward_console.ts";
+import { removeSharedGlobals } from "./harden.ts";
 // Loaded here, as part of the trusted static graph, so that a plugin importing
 // the SDK (mapped to this file by the child's import map) gets this
 // already-evaluated module instead of needing read access to it.

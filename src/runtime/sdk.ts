@@ -19,7 +19,7 @@
  *
  * @module
  */
-export { transfer } from "./transfer.ts";
+export { transfer } from "../wire/transfer.ts";
 
 /**
  * The brand that marks a variable. Registered with `Symbol.for` so that two

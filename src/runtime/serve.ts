@@ -6,13 +6,13 @@
  *
  * @module
  */
-import type { HostMessage, InitMessage, PluginMessage } from "../protocol.ts";
+import type { HostMessage, InitMessage, PluginMessage } from "../wire/protocol.ts";
 import type { Dispatcher, Reply } from "./dispatch.ts";
-import { toWireError } from "./wire_error.ts";
-import { takeTransfers } from "./transfer.ts";
-import { measure } from "../_payload.ts";
-import { copyOnce } from "../_copy_once.ts";
-import type { ChannelEnd } from "../_shared_channel.ts";
+import { toWireError } from "../wire/error_data.ts";
+import { takeTransfers } from "../wire/transfer.ts";
+import { measure } from "../wire/payload.ts";
+import { copyOnce } from "../wire/copy_once.ts";
+import type { ChannelEnd } from "../wire/shared_channel.ts";
 import {
   CALL,
   CANCEL,
@@ -25,7 +25,7 @@ import {
   PONG,
   RecordBatch,
   SET,
-} from "../_records.ts";
+} from "../wire/records.ts";
 
 /** What a tier gives the loop. */
 export interface ServeOptions {
@@ -150,7 +150,7 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
     maxMessageBytes = init.maxMessageBytes;
     // Loaded only when asked for (most workers start without it), and before any plugin code runs.
     const shared = init.channel instanceof SharedArrayBuffer
-      ? await import("../_shared_channel.ts")
+      ? await import("../wire/shared_channel.ts")
       : undefined;
     const loaded = await options.load(init);
     dispatcher = loaded.dispatcher;

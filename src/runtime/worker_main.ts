@@ -6,11 +6,11 @@
  *
  * @module
  */
-import type { HostMessage, PluginMessage } from "../protocol.ts";
+import type { HostMessage, PluginMessage } from "../wire/protocol.ts";
 import { loadEntry } from "./dispatch.ts";
 import { serve } from "./serve.ts";
-import { hardenWorker } from "./_harden.ts";
-import { forwardConsole } from "./_forward_console.ts";
+import { hardenWorker } from "./harden.ts";
+import { forwardConsole } from "./forward_console.ts";
 // Loaded here, under the host's permissions, so that a plugin importing the
 // SDK gets this already-evaluated module instead of needing read access to it.
 import "./sdk.ts";

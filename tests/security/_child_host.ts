@@ -3,7 +3,7 @@
  * test process down with them, and for terminal behaviour.
  */
 import { join } from "node:path";
-import { fromFileUrl } from "../../src/isolation/_file_url.ts";
+import { fromFileUrl } from "../../src/load/file_url.ts";
 
 /** The repository root, whose deno.json maps `@sandplug/host`. */
 export const ROOT = fromFileUrl(new URL("../..", import.meta.url).href);

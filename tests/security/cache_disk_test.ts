@@ -16,7 +16,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createHost, PluginLoadError } from "@sandplug/host";
-import { sharedDenoDir } from "../../src/isolation/_deno_dir.ts";
+import { sharedDenoDir } from "../../src/isolation/process/deno_dir.ts";
 import { tempPlugin } from "../_helpers.ts";
 import { ROOT, runChildHost } from "./_child_host.ts";
 

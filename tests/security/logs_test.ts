@@ -10,10 +10,10 @@ import { join } from "node:path";
 import type { IsolationName, LogLevel, PluginLogEntry } from "@sandplug/host";
 import { tempPlugin } from "../_helpers.ts";
 import { type ChildResult, ROOT, runChildHost } from "./_child_host.ts";
-import { PluginHost } from "../../src/host.ts";
+import { PluginHost } from "../../src/host/host.ts";
 import type { IsolationTier } from "../../src/isolation/types.ts";
-import { workerTier } from "../../src/isolation/worker.ts";
-import { processTier } from "../../src/isolation/process.ts";
+import { workerTier } from "../../src/isolation/worker/tier.ts";
+import { processTier } from "../../src/isolation/process/tier.ts";
 
 const TIERS: IsolationName[] = ["worker", "process"];
 const LEVELS: readonly string[] = ["debug", "info", "log", "warn", "error"];

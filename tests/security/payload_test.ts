@@ -15,9 +15,9 @@ import {
 } from "@sandplug/host";
 import { tempPlugin } from "../_helpers.ts";
 import { ROOT, runChildHost } from "./_child_host.ts";
-import { measure } from "../../src/_payload.ts";
-import { callFailure, remoteError } from "../../src/_wire.ts";
-import { capText } from "../../src/_bounded_error.ts";
+import { measure } from "../../src/wire/payload.ts";
+import { callFailure, remoteError } from "../../src/connection/reply.ts";
+import { capText } from "../../src/wire/bounded_error.ts";
 
 const TIERS: IsolationName[] = ["worker", "process"];
 const MIB = 1 << 20;

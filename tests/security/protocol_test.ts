@@ -20,9 +20,9 @@ import {
   PluginLoadError,
   type PluginLogEntry,
 } from "@sandplug/host";
-import { PluginHost } from "../../src/host.ts";
+import { PluginHost } from "../../src/host/host.ts";
 import type { IsolationTier } from "../../src/isolation/types.ts";
-import { PROTOCOL_VERSION } from "../../src/protocol_version.ts";
+import { PROTOCOL_VERSION } from "../../src/wire/protocol_version.ts";
 import { tempPlugin } from "../_helpers.ts";
 
 const MYPLUGIN = new URL("../../plugins/myplugin", import.meta.url);

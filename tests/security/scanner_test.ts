@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createHost, ImportDeniedError, type IsolationName, ManifestError } from "@sandplug/host";
-import { FileTooLargeError, readBounded } from "../../src/_bounded_read.ts";
+import { FileTooLargeError, readBounded } from "../../src/load/bounded_read.ts";
 import { tempPlugin } from "../_helpers.ts";
 import { ROOT, runChildHost } from "./_child_host.ts";
 

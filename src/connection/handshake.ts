@@ -1,0 +1,126 @@
+import { IncompatiblePluginError, PluginLoadError } from "../errors/errors.ts";
+import type { Isolate, IsolateSpec } from "../isolation/types.ts";
+import type { LoadErrorMessage, ReadyMessage, SymbolInfo } from "../wire/protocol.ts";
+import { PROTOCOL_VERSION } from "../wire/protocol_version.ts";
+import { isWireError, remoteError } from "./reply.ts";
+import { checkSymbols, kindOf } from "./message_check.ts";
+import { capText } from "../wire/bounded_error.ts";
+import { neutraliseText } from "../wire/log_text.ts";
+
+/** The most of a load error's message that goes into the host's error. */
+const MAX_ERROR_CHARS = 8_192;
+import type { Bounds } from "./pending.ts";
+
+/**
+ * The start of a connection: the host's `init`, then the runtime's `ready`
+ * (the plugin's exports) or `load-error`. It settles on the answer, the
+ * deadline, an abort, or the isolate ending first.
+ */
+export class Handshake {
+  /** The plugin's exports, once the runtime answered `ready`. */
+  readonly done: Promise<SymbolInfo[]>;
+  readonly #spec: IsolateSpec;
+  readonly #resolve: (symbols: SymbolInfo[]) => void;
+  readonly #reject: (error: unknown) => void;
+
+  /**
+   * Sends `init` and starts the deadline.
+   *
+   * @param channel The low-latency channel's memory, when one is opened.
+   */
+  constructor(
+    isolate: Isolate,
+    spec: IsolateSpec,
+    bounds: Bounds,
+    channel: SharedArrayBuffer | undefined,
+  ) {
+    this.#spec = spec;
+    const { promise, resolve, reject } = Promise.withResolvers<SymbolInfo[]>();
+    this.#resolve = resolve;
+    this.#reject = reject;
+    const timer = setTimeout(() => {
+      reject(
+        new PluginLoadError(
+          spec.plugin,
+          `it did not finish loading within ${bounds.timeoutMs} ms; check its entry module for slow top-level code, ` +
+            "or raise the deadline with the load's timeoutMs or createHost({ loadTimeoutMs })",
+        ),
+      );
+    }, bounds.timeoutMs);
+    const onAbort = () => reject(bounds.signal?.reason);
+    bounds.signal?.addEventListener("abort", onAbort, { once: true });
+    this.done = promise.finally(() => {
+      clearTimeout(timer);
+      bounds.signal?.removeEventListener("abort", onAbort);
+    });
+    try {
+      isolate.send({
+        type: "init",
+        protocol: PROTOCOL_VERSION,
+        plugin: spec.plugin,
+        entry: spec.entry,
+        maxMessageBytes: spec.maxMessageBytes,
+        ...(channel === undefined ? {} : { channel }),
+      });
+    } catch (cause) {
+      reject(
+        new PluginLoadError(
+          spec.plugin,
+          `its isolate did not accept the handshake: ${String(cause)}`,
+          { cause },
+        ),
+      );
+    }
+  }
+
+  /** The runtime's answer. */
+  answer(message: ReadyMessage | LoadErrorMessage): void {
+    const plugin = this.#spec.plugin;
+    if (message.protocol !== PROTOCOL_VERSION) {
+      this.#reject(
+        new IncompatiblePluginError(plugin, [
+          `its runtime speaks sandplug protocol ${
+            typeof message.protocol === "number" ? message.protocol : kindOf(message.protocol)
+          } but this host speaks ` +
+          `protocol ${PROTOCOL_VERSION}; use the same @sandplug/host version for the host and the ` +
+          "plugin's runtime",
+        ]),
+      );
+    } else if (message.type === "ready") {
+      const symbols = checkSymbols(message.symbols);
+      if (typeof symbols === "string") this.#invalid(symbols);
+      else this.#resolve(symbols);
+    } else if (message.type === "load-error" && isWireError(message.error)) {
+      const { name, message: text } = message.error;
+      this.#reject(
+        new PluginLoadError(
+          plugin,
+          `its entry module ${this.#spec.entry} failed: ${
+            neutraliseText(`${capText(name, 256)}: ${capText(text, MAX_ERROR_CHARS)}`, Infinity)
+          }`,
+          { cause: remoteError(message.error) },
+        ),
+      );
+    } else {
+      this.#invalid(`a ${message.type} message carries no error`);
+    }
+  }
+
+  /** The runtime answered, but not as the protocol says: the load fails, quoting none of it. */
+  #invalid(problem: string): void {
+    this.#reject(
+      new PluginLoadError(
+        this.#spec.plugin,
+        `its runtime sent an invalid handshake: ${problem}; a plugin must not send protocol ` +
+          "messages of its own, so check what its code does at load",
+      ),
+    );
+  }
+
+  /** The isolate ended before it answered. */
+  ended(reason: string): void {
+    this.#reject(
+      new PluginLoadError(this.#spec.plugin, `its isolate ended while loading: ${reason}`),
+    );
+  }
+}

@@ -1,0 +1,40 @@
+import type { RequestTag } from "../wire/records.ts";
+
+/** How long a request or the start may take, and what cancels it. */
+export interface Bounds {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** A request waiting for its reply. */
+export class Pending {
+  readonly tag: RequestTag;
+  readonly symbol: string;
+  /** The arguments (call) or value (set), to name what could not be sent. */
+  readonly payload: unknown;
+  readonly timeoutMs: number;
+  /** When the request times out, on the `performance.now()` clock. */
+  readonly deadline: number;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+
+  constructor(
+    tag: RequestTag,
+    symbol: string,
+    payload: unknown,
+    bounds: Bounds,
+    deadline: number,
+    resolvers: PromiseWithResolvers<unknown>,
+  ) {
+    this.tag = tag;
+    this.symbol = symbol;
+    this.payload = payload;
+    this.timeoutMs = bounds.timeoutMs;
+    this.deadline = deadline;
+    this.signal = bounds.signal;
+    this.resolve = resolvers.resolve;
+    this.reject = resolvers.reject;
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * The handle of a loaded plugin: `lookup()` in the style of Go's
+ * `plugin.Lookup`, `call()`, and `close()`.
+ *
+ * @module
+ */
+import type { Contract, ContractSymbols, RemoteOf, SymbolSpec } from "../contract/contract.ts";
+import {
+  PluginClosedError,
+  PluginTimeoutError,
+  SymbolKindError,
+  SymbolNotFoundError,
+  ValidationError,
+} from "../errors/call_errors.ts";
+import type { Manifest } from "../manifest/manifest.ts";
+import type { PermissionGrant } from "../permissions/permissions.ts";
+import type { SymbolInfo } from "../wire/protocol.ts";
+import type { CallOptions, LookupOptions, Remote, RemoteFunction, Variable } from "./call_types.ts";
+import type { Bounds } from "../connection/connection.ts";
+import { CALL, GET, type RequestTag, SET } from "../wire/records.ts";
+import type { Supervisor } from "./supervisor.ts";
+import { validate } from "../contract/validate.ts";
+import { callDirect } from "../isolation/inline/call_direct.ts";
+import { atMost } from "./limits.ts";
+
+/**
+ * A loaded plugin. `S` holds the symbols of its contract, when it was loaded
+ * with one, so that `lookup()` is typed without generics.
+ */
+export interface Plugin<S extends ContractSymbols = Record<never, never>> extends AsyncDisposable {
+  /** The plugin's name, from its manifest. */
+  readonly name: string;
+  /** The plugin's version, from its manifest. */
+  readonly version: string;
+  /** The plugin's folder, absolute. */
+  readonly dir: string;
+  /** The plugin's parsed manifest. */
+  readonly manifest: Manifest;
+  /** The effective grant the plugin runs with: what it asked for and the host allowed. */
+  readonly permissions: PermissionGrant;
+  /** The isolation tier the plugin runs in, e.g. `"worker"`. */
+  readonly isolation: string;
+  /** The contract negotiated at load time, if the plugin was loaded with one. */
+  readonly contract: Contract | undefined;
+  /** Every export of the plugin with its kind, sorted by name. */
+  readonly symbols: readonly SymbolInfo[];
+  /** Whether the plugin was closed, or crashed with no restart left. */
+  readonly closed: boolean;
+  /** How many times the plugin was restarted after a crash. */
+  readonly restarts: number;
+  /**
+   * Whether calls go over a low-latency channel: loaded with
+   * `lowLatency: true` in the worker tier, and not restarting right now.
+   */
+  readonly lowLatency: boolean;
+
+  /**
+   * Looks up an export of the plugin's contract: typed from its schemas, and
+   * validated at the boundary.
+   *
+   * @throws {SymbolNotFoundError} When the plugin does not export `name`.
+   * @throws {SymbolKindError} When `options.kind` is given and differs.
+   */
+  lookup<K extends keyof S & string>(name: K, options?: LookupOptions): RemoteOf<S[K]>;
+  /**
+   * Looks up an export by name, like Go's `p.Lookup("Name")`. A function
+   * comes back as an async function; a variable as a {@linkcode Variable};
+   * a constant as a read-only `Variable`.
+   *
+   * @throws {SymbolNotFoundError} When the plugin does not export `name`.
+   * @throws {SymbolKindError} When `options.kind` is given and differs.
+   */
+  lookup<T = unknown>(name: string, options?: LookupOptions): Remote<T>;
+
+  /**
+   * Calls an exported function with a deadline or an abort signal.
+   *
+   * @throws {SymbolNotFoundError} When the plugin does not export `name`.
+   * @throws {SymbolKindError} When `name` is not a function.
+   * @throws {PluginCallError} When plugin code threw.
+   * @throws {PluginTimeoutError} When the deadline passed.
+   */
+  call(name: string, args?: readonly unknown[], options?: CallOptions): Promise<unknown>;
+
+  /** Ends the plugin; pending calls reject with `PluginClosedError`. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** What the host hands a new plugin handle. */
+export interface PluginParts {
+  manifest: Manifest;
+  dir: string;
+  grant: PermissionGrant;
+  isolation: string;
+  contract: Contract | undefined;
+  symbols: SymbolInfo[];
+  supervisor: Supervisor;
+  callTimeoutMs: number;
+  validate: boolean;
+  onClose(plugin: PluginHandle): void;
+}
+
+function checkTimeout(timeoutMs: number | undefined): void {
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new RangeError(
+      `Cannot call: timeoutMs must be a positive number of milliseconds; current value is ${timeoutMs}`,
+    );
+  }
+}
+
+/** The implementation of {@linkcode Plugin}; not exported from the package. */
+export class PluginHandle implements Plugin<ContractSymbols> {
+  readonly name: string;
+  readonly version: string;
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly permissions: PermissionGrant;
+  readonly isolation: string;
+  readonly contract: Contract | undefined;
+  readonly symbols: readonly SymbolInfo[];
+  readonly #kinds: Map<string, SymbolInfo["kind"]>;
+  readonly #supervisor: Supervisor;
+  readonly #callTimeoutMs: number;
+  readonly #validate: boolean;
+  readonly #onClose: (plugin: PluginHandle) => void;
+  #closing: Promise<void> | undefined;
+
+  constructor(parts: PluginParts) {
+    this.name = parts.manifest.name;
+    this.version = parts.manifest.version;
+    this.dir = parts.dir;
+    this.manifest = parts.manifest;
+    this.permissions = parts.grant;
+    this.isolation = parts.isolation;
+    this.contract = parts.contract;
+    this.symbols = Object.freeze(parts.symbols.map((symbol) => Object.freeze({ ...symbol })));
+    this.#kinds = new Map(parts.symbols.map((symbol) => [symbol.name, symbol.kind]));
+    this.#supervisor = parts.supervisor;
+    // The manifest may only shorten the host's deadline: it is the plugin's word, not the host's.
+    this.#callTimeoutMs = atMost(parts.manifest.limits.callTimeoutMs, parts.callTimeoutMs);
+    this.#validate = parts.validate;
+    this.#onClose = parts.onClose;
+  }
+
+  get restarts(): number {
+    return this.#supervisor.restarts;
+  }
+
+  get lowLatency(): boolean {
+    return this.#supervisor.ready?.lowLatency ?? false;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined || this.#supervisor.ended;
+  }
+
+  #kindOf(name: string): SymbolInfo["kind"] {
+    if (typeof name !== "string") {
+      throw new TypeError(
+        `Cannot look up a symbol: name must be a string; current value is ${String(name)}`,
+      );
+    }
+    const kind = this.#kinds.get(name);
+    if (kind === undefined) throw new SymbolNotFoundError(this.name, name, [...this.#kinds.keys()]);
+    return kind;
+  }
+
+  #spec(name: string): SymbolSpec | undefined {
+    return this.#validate ? this.contract?.symbols[name] : undefined;
+  }
+
+  #bounds(options: CallOptions = {}): Bounds {
+    checkTimeout(options.timeoutMs);
+    return { timeoutMs: options.timeoutMs ?? this.#callTimeoutMs, signal: options.signal };
+  }
+
+  #send(
+    tag: RequestTag,
+    symbol: string,
+    payload: unknown,
+    options?: CallOptions,
+  ): Promise<unknown> {
+    if (this.#closing !== undefined) {
+      return Promise.reject(new PluginClosedError(this.name, symbol));
+    }
+    const bounds = this.#bounds(options);
+    const ready = this.#supervisor.ready;
+    if (ready !== undefined) return ready.request(tag, symbol, payload, bounds);
+    if (bounds.signal?.aborted) return Promise.reject(bounds.signal.reason);
+    // A restart is under way (or the plugin is dead): wait for it, within the call's one deadline.
+    const started = performance.now();
+    return this.#supervisor.connection(symbol, bounds).then((connection) => {
+      const left = bounds.timeoutMs - (performance.now() - started);
+      if (left <= 0) throw new PluginTimeoutError(this.name, symbol, bounds.timeoutMs);
+      return connection.request(tag, symbol, payload, { ...bounds, timeoutMs: left });
+    });
+  }
+
+  lookup(name: string, options: LookupOptions = {}): never {
+    const kind = this.#kindOf(name);
+    if (options.kind !== undefined && options.kind !== kind) {
+      throw new SymbolKindError(this.name, name, options.kind, kind);
+    }
+    if (kind === "function") {
+      // The rest parameter is a fresh array, so it needs no defensive copy.
+      const remote: RemoteFunction = (...args: unknown[]) => this.#call(name, args);
+      Object.defineProperty(remote, "name", { value: name });
+      return remote as never;
+    }
+    return this.#variable(name, kind === "value") as never;
+  }
+
+  #variable(name: string, readonly: boolean): Variable<unknown> {
+    const where = { plugin: this.name, symbol: name, prefix: "value" };
+    return Object.freeze({
+      name,
+      readonly,
+      get: async (options?: CallOptions) => {
+        const value = await this.#send(GET, name, undefined, options);
+        const spec = this.#spec(name);
+        return spec?.kind === "variable" ? validate(spec.schema, value, where) : value;
+      },
+      set: async (value: unknown, options?: CallOptions) => {
+        if (readonly) {
+          throw new SymbolKindError(this.name, name, "writable variable", "read-only value");
+        }
+        const spec = this.#spec(name);
+        const checked = spec?.kind === "variable"
+          ? await validate(spec.schema, value, where)
+          : value;
+        await this.#send(SET, name, checked, options);
+      },
+    });
+  }
+
+  call(name: string, args: readonly unknown[] = [], options?: CallOptions): Promise<unknown> {
+    if (!Array.isArray(args)) {
+      return Promise.reject(
+        new TypeError(
+          `Cannot call "${name}": args must be an array; current value is ${String(args)}`,
+        ),
+      );
+    }
+    // Copied: the arguments leave at the end of the tick, and the caller may reuse its array before.
+    return this.#call(name, [...args], options);
+  }
+
+  /** Calls with arguments the handle owns. Never throws: every failure is a rejection. */
+  #call(name: string, args: unknown[], options?: CallOptions): Promise<unknown> {
+    try {
+      const kind = this.#kindOf(name);
+      if (kind !== "function") throw new SymbolKindError(this.name, name, "function", kind);
+      const spec = this.#spec(name);
+      if (spec?.kind === "function") return this.#callValidated(name, spec, args, options);
+      const direct = options?.signal === undefined && this.#closing === undefined
+        ? this.#supervisor.ready?.direct
+        : undefined;
+      if (direct !== undefined) {
+        checkTimeout(options?.timeoutMs);
+        const timeoutMs = options?.timeoutMs ?? this.#callTimeoutMs;
+        return Promise.resolve(callDirect(this.name, name, direct[name], args, timeoutMs));
+      }
+      return this.#send(CALL, name, args, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #callValidated(
+    name: string,
+    spec: Extract<SymbolSpec, { kind: "function" }>,
+    args: unknown[],
+    options?: CallOptions,
+  ): Promise<unknown> {
+    if (args.length > spec.args.length) {
+      throw new ValidationError(
+        this.name,
+        name,
+        "args",
+        `expected at most ${spec.args.length} arguments, received ${args.length}`,
+      );
+    }
+    const checked = await Promise.all(
+      spec.args.map((schema, index) =>
+        validate(schema, args[index], { plugin: this.name, symbol: name, prefix: `args[${index}]` })
+      ),
+    );
+    const result = await this.#send(CALL, name, checked, options);
+    return validate(spec.returns, result, { plugin: this.name, symbol: name, prefix: "result" });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#onClose(this);
+      await this.#supervisor.close();
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The public shapes of the host: its options, events and interface.
+ *
+ * @module
+ */
+import type { Contract, SymbolsOf } from "../contract/contract.ts";
+import type { PluginError } from "../errors/errors.ts";
+import type { HostPolicy, ResolvedPolicy } from "../permissions/permissions.ts";
+import type { Plugin } from "./plugin.ts";
+import type { LogLevel } from "../wire/protocol.ts";
+import type { RestartPolicy } from "./supervisor.ts";
+
+export type { LogLevel, RestartPolicy };
+
+/**
+ * The isolation tiers a host can run plugins in, from least to most isolated.
+ *
+ * - `"inline"`: in the host's own isolate, like Go's `plugin` package and the
+ *   Kubernetes scheduler framework: fastest, and **no sandbox at all**; for
+ *   plugins the host trusts as its own code (compiled-in plugins always run
+ *   here). A plugin that asks for any permission or a memory limit cannot
+ *   load inline, and a host can forbid the tier with `allowInline: false`.
+ * - `"worker"`: a Web Worker in the host's process, holding exactly the
+ *   plugin's grant. Fastest, but on Deno 2.9 it cannot contain a plugin that
+ *   kills the host through a nested `node:worker_threads` worker or
+ *   `node:process` (no permission guards `kill`, and a worker's pid is the
+ *   host's), a busy loop that `terminate()` cannot stop (denoland/deno#35657),
+ *   or heap exhaustion, which aborts the host (denoland/deno#35766). Choose it
+ *   for plugins you trust; see SECURITY.md.
+ * - `"process"`: a `deno run` child per plugin, with flags compiled from its
+ *   grant, a heap cap, and a module cache it can neither read nor write: a
+ *   hostile plugin harms only its own process.
+ */
+export type IsolationName = "inline" | "worker" | "process";
+
+/** Options of {@linkcode createHost}. */
+export interface HostOptions {
+  /**
+   * What plugins may be granted. Each plugin gets what its manifest asks for
+   * if this policy allows all of it, and is refused otherwise. Paths resolve
+   * against the host's working directory.
+   *
+   * @default {{} (plugins may read only their own folder)}
+   */
+  allow?: HostPolicy;
+  /**
+   * The tier plugins run in (see {@linkcode IsolationName}). The default,
+   * `"process"`, contains every attack of SECURITY.md; `"worker"` is faster
+   * and is a deliberate choice for trusted plugins. A plugin's manifest may
+   * ask for more isolation (`"isolation": "process"`), never less.
+   *
+   * @default {"process"}
+   */
+  isolation?: IsolationName;
+  /**
+   * Deadline of each call in milliseconds, unless the call's own `timeoutMs`
+   * says otherwise. A manifest's `limits.callTimeoutMs` may shorten it, never
+   * lengthen it.
+   *
+   * @default {30000}
+   */
+  callTimeoutMs?: number;
+  /**
+   * Deadline for loading a plugin, in milliseconds. A manifest's
+   * `limits.loadTimeoutMs` may shorten it, never lengthen it.
+   *
+   * @default {10000}
+   */
+  loadTimeoutMs?: number;
+  /**
+   * The largest payload, in approximate bytes, that one call's arguments or
+   * result may take. A larger one fails with `PayloadTooLargeError` before it
+   * is sent, so that neither side stalls or balloons on it.
+   *
+   * @default {67108864 (64 MiB)}
+   */
+  maxMessageBytes?: number;
+  /**
+   * Whether values crossing the boundary are checked against the contract.
+   * Load-time symbol checks happen either way.
+   *
+   * @default {true}
+   */
+  validate?: boolean;
+  /**
+   * What happens when a plugin crashes (exits, is killed, runs out of memory,
+   * throws outside a call, or stops yielding past a deadline). The plugin's
+   * handle stays valid across restarts; variables start again from the
+   * values the plugin gives them.
+   *
+   * @default {"never"}
+   */
+  restart?: RestartPolicy;
+  /**
+   * Where plugin console output goes. Each line also fires a `"log"` event.
+   *
+   * @default {writes "[plugin] line" to the host's stderr}
+   */
+  log?: (entry: PluginLogEntry) => void;
+  /**
+   * Plugins compiled into the host, by name: `host.load(name)` runs them in
+   * the inline tier, like a Kubernetes scheduler's registry.
+   *
+   * @default {{}}
+   */
+  plugins?: Readonly<Record<string, PluginModule>>;
+  /**
+   * Whether plugins may run in the inline tier at all (compiled-in plugins
+   * and `isolation: "inline"`).
+   *
+   * @default {true}
+   */
+  allowInline?: boolean;
+}
+
+/** A plugin module compiled into the host: its exports, e.g. `import * as qos from "../qos.ts"`. */
+export type PluginModule = Readonly<Record<string, unknown>>;
+
+/** Options of {@linkcode Host.register}: what a manifest would say. */
+export interface RegisterOptions {
+  /**
+   * The plugin's version.
+   *
+   * @default {"0.0.0"}
+   */
+  version?: string;
+  /** Contract name → the contract version the module implements. */
+  implements?: Record<string, string>;
+  /** One line about the plugin. */
+  description?: string;
+}
+
+/** One line a plugin wrote to its console. */
+export interface PluginLogEntry {
+  /** The plugin's name. */
+  plugin: string;
+  /** The console method's level. */
+  level: LogLevel;
+  /** The line. */
+  message: string;
+}
+
+/** Options of {@linkcode Host.load}. */
+export interface LoadOptions<
+  C extends Contract | readonly Contract[] = Contract | readonly Contract[],
+> {
+  /**
+   * The contract the plugin must implement, or several versions of it: the
+   * highest one the plugin implements is used and reported on `plugin.contract`.
+   */
+  contract?: C;
+  /** Cancels the load. */
+  signal?: AbortSignal;
+  /**
+   * The tier for this plugin, overriding the host's `isolation`. The
+   * manifest's `isolation` still wins when it asks for more.
+   *
+   * @default {the host's isolation}
+   */
+  isolation?: IsolationName;
+  /**
+   * Deadline of the load in milliseconds.
+   *
+   * @default {the host's loadTimeoutMs, or the manifest's limits.loadTimeoutMs when shorter}
+   */
+  timeoutMs?: number;
+  /**
+   * The restart policy of this plugin.
+   *
+   * @default {the host's restart}
+   */
+  restart?: RestartPolicy;
+  /**
+   * Opens a low-latency channel to a worker-tier plugin, for chatty plugins
+   * that get many small calls one after another: a SharedArrayBuffer slot each
+   * way, which both sides watch for a moment after each message instead of
+   * going through the event loop, for a round trip of a few microseconds
+   * instead of tens. The plugin spins at most 0.1 ms after each reply (0.5
+   * ms after a message woke it), so an idle plugin costs no CPU; while calls
+   * keep coming, the host's thread spins up to 0.02 ms per call, then sleeps
+   * on the slot up to 0.05 ms.
+   * Batches the channel cannot carry exactly (buffers, `Map`s, `Date`s, …,
+   * or over 16 KiB) go as messages, in order. Only the worker tier can share
+   * memory with a plugin: the process tier refuses the option, and the
+   * inline tier ignores it, as its calls are direct already.
+   *
+   * @default {false}
+   */
+  lowLatency?: boolean;
+}
+
+/** The `detail` of every host event; which fields are set depends on the event. */
+export interface HostEventDetail {
+  /** The plugin's name. */
+  plugin: string;
+  /** `"crash"`: why the plugin ended. */
+  error?: PluginError;
+  /** `"restart"`: how many times the plugin was restarted, this one included. */
+  attempt?: number;
+  /** `"log"`: the console method's level. */
+  level?: LogLevel;
+  /** `"log"`: the line. */
+  message?: string;
+  /** `"denied"`: the permission kind the plugin was refused, e.g. `"net"`. */
+  kind?: string;
+  /** `"denied"`: the item, e.g. `"example.com:443"`, when Deno named one. */
+  value?: string;
+  /** `"denied"`: the symbol whose call was refused it. */
+  symbol?: string;
+}
+
+/**
+ * A plugin host. It is an `EventTarget` that dispatches `CustomEvent`s whose
+ * `detail` is a {@linkcode HostEventDetail}: `"load"`, `"close"`, `"crash"`,
+ * `"restart"`, `"log"` and `"denied"` (a permission a plugin tried and was
+ * refused: useful for writing its manifest).
+ */
+export interface Host extends EventTarget, AsyncDisposable {
+  /** The policy, with paths made absolute. */
+  readonly policy: ResolvedPolicy;
+  /** The plugins loaded and not yet closed. */
+  readonly plugins: readonly Plugin[];
+  /** Whether the host was closed. */
+  readonly closed: boolean;
+
+  /**
+   * Registers a plugin compiled into the host, so that `load(name)` runs it
+   * in the inline tier.
+   *
+   * @param name The plugin's name (as in a manifest: lowercase, digits, dashes).
+   * @param module The plugin's exports.
+   * @param options Its version and the contracts it implements.
+   * @throws {TypeError} When the name is taken or the module is not an object.
+   * @throws {ManifestError} When the name or a version is malformed.
+   */
+  register(name: string, module: PluginModule, options?: RegisterOptions): void;
+
+  /**
+   * Loads a plugin, like Go's `plugin.Open`.
+   *
+   * @param path The plugin's folder, the path of its `plugin.json`, or the name of a registered plugin.
+   * @param options A contract to check and type it against, a deadline, a signal.
+   * @returns The loaded plugin.
+   * @throws {ManifestError} When plugin.json is missing or invalid.
+   * @throws {PermissionDeniedError} When it asks for more than the policy allows.
+   * @throws {IncompatiblePluginError} When it does not fit the contract or protocol.
+   * @throws {PluginLoadError} When its code fails to load.
+   * @throws {UnstableFlagError} When the host runs without `--unstable-worker-options`.
+   */
+  load<C extends Contract | readonly Contract[] = never>(
+    path: string | URL,
+    options?: LoadOptions<C>,
+  ): Promise<Plugin<SymbolsOf<C>>>;
+
+  /** Closes every plugin and refuses further loads. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,181 @@
+/**
+ * The process tier: each plugin runs in its own `deno run` child process whose
+ * flags are compiled from its effective grant and nothing more. Host-level
+ * effects (`Deno.kill`, `Deno.exit`, heap exhaustion, busy loops) stay inside
+ * the child, SIGKILL always ends it, and the plugin's whole module graph is
+ * checked against its flags. Messages cross stdin/stdout as frames (see
+ * `_framing.ts`); the child's stderr and any stray stdout are forwarded as
+ * log lines.
+ *
+ * @module
+ */
+import { PluginLoadError } from "../../errors/errors.ts";
+import { type SharedDenoDir, sharedDenoDir } from "./deno_dir.ts";
+import { checkHostPermissions, PROCESS_MAIN, processArgs, processEnv, tempDir } from "./args.ts";
+import { ChildIsolate, type ChildOptions } from "./child.ts";
+import type { ProcessLogLine } from "./output.ts";
+import { reaperAvailable, releaseChild, startReaper, watchChild } from "./reaper.ts";
+import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "../types.ts";
+
+const MIB = 1024 * 1024;
+
+/** Options of {@linkcode createProcessTier}. */
+export interface ProcessTierOptions {
+  /**
+   * Receives every line the child writes outside the protocol.
+   *
+   * @default {the host's log sink (see createHost's `log` option)}
+   */
+  log?: (line: ProcessLogLine) => void;
+  /**
+   * How long `terminate()` waits after closing stdin before it sends SIGKILL.
+   *
+   * @default {200}
+   */
+  killAfterMs?: number;
+  /**
+   * The largest message accepted from a plugin, in bytes; a plugin announcing
+   * a longer one is killed before the host buffers it. Given, it applies to
+   * every child; left out, each child's cap is twice its host's
+   * `maxMessageBytes` (a serialised payload can exceed the host's approximate
+   * size measure), and at least 1 MiB.
+   *
+   * @default {2 × the host's maxMessageBytes, at least 1048576 (1 MiB)}
+   */
+  maxMessageBytes?: number;
+  /**
+   * Whether children are killed as soon as the host process is gone, even
+   * while plugin code keeps them busy. Without it a child notices only when
+   * its stdin ends, which plugin code stuck in a busy loop never does, so it
+   * would outlive a host that crashed or was SIGKILLed. On Unix, when the
+   * host may run `/bin/sh`, one small reaper process per host does it for
+   * every child; otherwise each child runs a watchdog thread (about 10 ms of
+   * start-up and 7 MiB of private memory per child).
+   *
+   * @default {true}
+   */
+  watchParent?: boolean;
+}
+
+/** A plugin's child process, as the process tier hands it to the host. */
+export interface ProcessIsolate extends Isolate {
+  /** The child's process id. */
+  readonly pid: number;
+  /**
+   * Closes the child's stdin, then sends SIGKILL if it has not exited within
+   * `killAfterMs`. Safe to call more than once.
+   *
+   * @returns A promise that settles once the child has been reaped.
+   */
+  terminate(): Promise<void>;
+}
+
+/** The tier's options with defaults filled in; the frame cap is settled per child. */
+type TierOptions = Omit<Required<ProcessTierOptions>, "maxMessageBytes" | "log"> & {
+  maxMessageBytes: number | undefined;
+  log: ProcessTierOptions["log"];
+};
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function startProcess(
+  spec: IsolateSpec,
+  events: IsolateEvents,
+  tierOptions: TierOptions,
+): ProcessIsolate {
+  const options: ChildOptions = {
+    ...tierOptions,
+    maxMessageBytes: tierOptions.maxMessageBytes ?? Math.max(spec.maxMessageBytes * 2, MIB),
+  };
+  if (PROCESS_MAIN.protocol !== "file:") {
+    throw new PluginLoadError(
+      spec.plugin,
+      `the process tier needs @sandplug/host on local disk, but it runs from ${PROCESS_MAIN.origin}; ` +
+        "install the package locally (deno install, vendor) or use the worker tier",
+    );
+  }
+  checkHostPermissions(spec.plugin);
+  let shared: SharedDenoDir;
+  try {
+    shared = sharedDenoDir();
+  } catch (cause) {
+    // Making the folder needs the temp folder; warming and guarding its caches runs deno twice.
+    const fix =
+      cause instanceof Deno.errors.PermissionDenied || cause instanceof Deno.errors.NotCapable
+        ? `the host needs write access to the temp folder (--allow-write=${tempDir() ?? "<temp>"})`
+        : "fix what the message names, or use the worker tier";
+    throw new PluginLoadError(
+      spec.plugin,
+      `the DENO_DIR of its process could not be made: ${message(cause)}; ${fix}`,
+      { cause },
+    );
+  }
+  const deny = shared.deny;
+  // One reaper process per host watches every child; where none can run, each child watches itself.
+  const reaped = options.watchParent && reaperAvailable();
+  let args = processArgs(spec, { watchParent: options.watchParent && !reaped, deny });
+  if (reaped && !startReaper(shared.root)) args = processArgs(spec, { watchParent: true, deny });
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(Deno.execPath(), {
+      args,
+      env: processEnv(spec.grant.env, shared.denoDir),
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (cause) {
+    void releaseChild(-1); // lets a reaper started for this child go
+    throw new PluginLoadError(
+      spec.plugin,
+      `its process could not start: ${
+        message(cause)
+      }; the host needs --allow-run=${Deno.execPath()}`,
+      { cause },
+    );
+  }
+  const watched = reaped ? watchChild(child.pid) : undefined;
+  return new ChildIsolate(spec, child, events, options, watched);
+}
+
+/**
+ * Makes a process tier with its own log sink and limits.
+ *
+ * @param options Where log lines go, the kill grace period, the message size limit, the parent watchdog.
+ * @returns A tier whose isolates are {@linkcode ProcessIsolate}s.
+ * @throws {RangeError} When a number is not positive.
+ */
+export function createProcessTier(options: ProcessTierOptions = {}): IsolationTier {
+  const resolved: TierOptions = {
+    log: options.log,
+    killAfterMs: options.killAfterMs ?? 200,
+    maxMessageBytes: options.maxMessageBytes,
+    watchParent: options.watchParent ?? true,
+  };
+  for (const key of ["killAfterMs", "maxMessageBytes"] as const) {
+    const value = options[key];
+    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
+      throw new RangeError(
+        `Cannot create process tier: ${key} must be a positive number; current value is ${value}`,
+      );
+    }
+  }
+  return {
+    name: "process",
+    enforces: { permissions: true, memoryLimit: true },
+    start: (spec, events) => startProcess(spec, events, resolved),
+  };
+}
+
+/**
+ * Runs each plugin in its own `deno run` child process holding exactly its
+ * effective grant, with a cleared environment, a DENO_DIR shared with the
+ * host's other children but closed to plugins (whose module caches they
+ * cannot grow), and, when the manifest sets `limits.memoryMb`, a V8 heap cap
+ * plus an RSS watchdog at twice that. Needs no unstable flag; the host needs `--allow-run` for the
+ * deno executable and write access to the temp folder.
+ */
+export const processTier: IsolationTier = createProcessTier();

@@ -1,0 +1,248 @@
+import { extname, normalize, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type DeniedImport, ImportDeniedError, PluginLoadError } from "../errors/errors.ts";
+import { scanImports } from "./import_scanner.ts";
+import { FileTooLargeError, formatBytes } from "./bounded_read.ts";
+import { MAX_NESTING, NestingTooDeepError } from "./nesting_guard.ts";
+import {
+  MAX_GRAPH_BYTES,
+  MAX_MODULE_BYTES,
+  passedBefore,
+  ReadLog,
+  readModule,
+  rememberPass,
+} from "./check_cache.ts";
+import { coversPackage, isWithin, type PermissionGrant } from "../permissions/permissions.ts";
+
+const SCANNED = new Set([".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"]);
+
+/**
+ * The most modules the check reads for one plugin, as many as the folder
+ * check lets a folder hold: each is a synchronous stat, open and read in the
+ * host's thread, and one module can name thousands of paths.
+ */
+const MAX_MODULES = 10_000;
+/**
+ * The most refused imports one error lists: the verdict is the same with one,
+ * and a module of nothing but imports would make a message of hundreds of MB.
+ */
+const MAX_DENIED = 100;
+/** How much of a refused specifier an error shows; the rest is counted, not copied. */
+const SHOWN_CHARS = 200;
+
+const NOT_A_URL = "it is not a URL Deno can load; write a relative path, a file: URL or a package";
+
+/** Specifiers every plugin may import: the plugin SDK, which the runtime has already loaded. */
+const ALWAYS_ALLOWED = new Set(["@sandplug/host/plugin", "jsr:@sandplug/host/plugin"]);
+
+function hostOf(url: URL): string {
+  return url.port ? `${url.hostname}:${url.port}` : url.hostname;
+}
+
+function importHostAllowed(url: URL, grant: PermissionGrant): boolean {
+  return grant.import.some((item) => item === hostOf(url) || item === url.hostname);
+}
+
+/** Why a specifier is refused, or undefined when it is allowed; `next` receives local files to scan. */
+function judge(
+  specifier: string,
+  importer: URL,
+  dir: string,
+  grant: PermissionGrant,
+  next: (path: string) => void,
+): string | undefined {
+  if (specifier.includes("\\")) {
+    return "it is written with an escape sequence, and Deno loads what the escape means, " +
+      "not what the text shows; write the specifier without backslashes";
+  }
+  if (ALWAYS_ALLOWED.has(specifier) || specifier.startsWith("node:")) return undefined;
+  const local = /^(\.{1,2}\/|\/|file:)/.test(specifier);
+  if (local) {
+    let path: string;
+    try {
+      // The same file by another spelling ("./a.ts", ".//a.ts") is read once.
+      path = normalize(fileURLToPath(new URL(specifier, importer)));
+    } catch {
+      return NOT_A_URL;
+    }
+    if (!isWithin(path, dir)) {
+      return "it leaves the plugin folder; keep the plugin's code and data inside it";
+    }
+    next(path);
+    return undefined;
+  }
+  const scheme = specifier.match(/^([A-Za-z][A-Za-z0-9+.-]*):/)?.[1]?.toLowerCase();
+  if (scheme === "data" || scheme === "blob") {
+    return `${scheme}: modules are not allowed; put the code in a file of the plugin`;
+  }
+  if (scheme === "http" || scheme === "https") {
+    let url: URL;
+    try {
+      url = new URL(specifier);
+    } catch {
+      return NOT_A_URL;
+    }
+    return importHostAllowed(url, grant) ? undefined : `remote imports need "permissions": { ` +
+      `"import": ["${shown(hostOf(url))}"] } in plugin.json, allowed by the host`;
+  }
+  if (scheme !== undefined && scheme !== "npm" && scheme !== "jsr") {
+    return `${scheme}: imports are not allowed`;
+  }
+  if (grant.imports.some((declared) => coversPackage(declared, specifier))) return undefined;
+  const name = specifier.match(/^((?:npm:|jsr:)?(?:@[^/]+\/)?[^/@]+)/)?.[1] ?? specifier;
+  return `the package is not declared; add "imports": ["${name}"] to plugin.json and have the host allow it`;
+}
+
+/** A plugin's text for an error message: cut to {@linkcode SHOWN_CHARS}, with the length of the rest. */
+function shown(text: string): string {
+  return text.length <= SHOWN_CHARS
+    ? text
+    : `${text.slice(0, SHOWN_CHARS)}… (${text.length - SHOWN_CHARS} more characters)`;
+}
+
+function tooLarge(
+  plugin: string,
+  file: string,
+  error: FileTooLargeError,
+  total: number,
+): PluginLoadError {
+  const size = `${error.grew ? "grew past" : "is"} ${formatBytes(error.size)}`;
+  const reason = error.size > MAX_MODULE_BYTES
+    ? `its module ${file} ${size}, over the ${
+      formatBytes(MAX_MODULE_BYTES)
+    } the import check reads of one module; ` +
+      "keep data out of code (read it from a file of the plugin) or split the module"
+    : `its modules add up to more than the ${
+      formatBytes(MAX_GRAPH_BYTES)
+    } the import check reads of one plugin: ` +
+      `${file} ${size} after ${formatBytes(total)} of others; make the plugin's code smaller`;
+  return new PluginLoadError(plugin, reason, { cause: error });
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * How long the asynchronous check holds the host's thread before it lets the
+ * event loop run: one frame. A graph at the size limits takes about a second
+ * to read, hash and scan.
+ */
+const SLICE_MS = 16;
+
+/**
+ * Walks the plugin's module graph from its entry, through every local module
+ * it imports literally, and refuses imports its grant does not cover. Runs
+ * before any plugin code does. A graph that passed before in this process,
+ * with the same entry, folder and grant and every module byte for byte the
+ * same, passes again without a scan. Each module and the whole graph are read
+ * within a size limit and the scan is linear, so the check's time is bounded.
+ * This form runs to the end in one go; the host uses
+ * {@linkcode checkModuleGraphAsync}, which lets its event loop run between modules.
+ *
+ * @throws {ImportDeniedError} Listing the refused imports with their file and line (the first 100).
+ * @throws {PluginLoadError} When a module or the whole graph is over its size limit, or the
+ * graph has too many modules.
+ */
+export function checkModuleGraph(
+  plugin: string,
+  entry: string,
+  dir: string,
+  grant: PermissionGrant,
+): void {
+  const steps = walk(plugin, entry, dir, grant);
+  while (!steps.next().done) {
+    // each step is one module read and scanned
+  }
+}
+
+/**
+ * {@linkcode checkModuleGraph}, letting the host's event loop run whenever the
+ * check has held the thread for {@linkcode SLICE_MS} (after the module it is on):
+ * a large graph then delays the host's timers and other plugins by one
+ * module's scan at most (tens of milliseconds at the size limit), not by the
+ * whole graph's.
+ *
+ * @throws {ImportDeniedError} Listing the refused imports with their file and line (the first 100).
+ * @throws {PluginLoadError} When a module or the whole graph is over its size limit, or the
+ * graph has too many modules.
+ * @throws {DOMException} The signal's reason when it aborts.
+ */
+export async function checkModuleGraphAsync(
+  plugin: string,
+  entry: string,
+  dir: string,
+  grant: PermissionGrant,
+  signal?: AbortSignal,
+): Promise<void> {
+  let start = performance.now();
+  for (const _ of walk(plugin, entry, dir, grant)) {
+    if (performance.now() - start < SLICE_MS) continue;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    signal?.throwIfAborted();
+    start = performance.now();
+  }
+}
+
+/** The check, one module per step. */
+function* walk(
+  plugin: string,
+  entry: string,
+  dir: string,
+  grant: PermissionGrant,
+): Generator<void, void, void> {
+  // The verdict depends on these, on the bytes of the files read, and on nothing else
+  // (the plugin's name only appears in the error, and only passes are remembered).
+  const key = JSON.stringify([entry, dir, grant]);
+  if (yield* passedBefore(key)) return;
+  const log = new ReadLog();
+  const denied: DeniedImport[] = [];
+  const seen = new Set<string>([entry]);
+  const queue = [entry];
+  const enqueue = (path: string) => {
+    if (seen.has(path)) return;
+    if (seen.size >= MAX_MODULES) {
+      throw new PluginLoadError(
+        plugin,
+        `its code imports more than ${MAX_MODULES} modules; keep the plugin's own code smaller`,
+      );
+    }
+    seen.add(path);
+    queue.push(path);
+  };
+  let total = 0;
+  for (let index = 0; index < queue.length && denied.length < MAX_DENIED; index++) {
+    const path = queue[index];
+    if (!SCANNED.has(extname(path))) continue;
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = readModule(path, Math.min(MAX_MODULE_BYTES, MAX_GRAPH_BYTES - total));
+    } catch (error) {
+      if (!(error instanceof FileTooLargeError)) throw error;
+      throw tooLarge(plugin, relative(dir, path), error, total);
+    }
+    log.add(path, bytes);
+    if (bytes === undefined) continue; // a missing module is reported by the runtime when it loads
+    total += bytes.byteLength;
+    const importer = pathToFileURL(path);
+    const file = relative(dir, path);
+    try {
+      scanImports(decoder.decode(bytes), (specifier, line) => {
+        const reason = judge(specifier, importer, dir, grant, enqueue);
+        if (reason !== undefined && denied.length < MAX_DENIED) {
+          denied.push({ specifier: shown(specifier), file, line, reason });
+        }
+      });
+    } catch (error) {
+      if (!(error instanceof NestingTooDeepError)) throw error;
+      throw new PluginLoadError(
+        plugin,
+        `its module ${file} nests code too deeply at line ${error.line} ` +
+          `(over ${MAX_NESTING} by the import check's estimate), so deeply that Deno's parser ` +
+          "could overflow its stack and abort the host; flatten the nesting or split long chains",
+        { cause: error },
+      );
+    }
+    yield;
+  }
+  if (denied.length > 0) throw new ImportDeniedError(plugin, denied);
+  rememberPass(key, log);
+}
