@@ -69,7 +69,7 @@ export type {
   SymbolInfo,
   SymbolKind,
   Variable,
-} from "./src/host/call_types.ts";
+} from "./src/contract/call_types.ts";
 export { defineContract, fn, variable } from "./src/contract/contract.ts";
 export type {
   ArgsOf,

@@ -9,7 +9,7 @@
 import type { InferInput, InferOutput, StandardSchemaV1 } from "./standard_schema.ts";
 import { isSchema } from "./validate.ts";
 import { defaultRange, isRange, isVersion } from "./version.ts";
-import type { Variable } from "../host/call_types.ts";
+import type { Variable } from "./call_types.ts";
 
 /** The schema of an exported function: its arguments and its result. */
 export interface FnSpec<

@@ -15,7 +15,7 @@ import {
 import type { Manifest } from "../manifest/manifest.ts";
 import type { PermissionGrant } from "../permissions/permissions.ts";
 import type { SymbolInfo } from "../wire/protocol.ts";
-import type { CallOptions, LookupOptions, Remote, RemoteFunction, Variable } from "./call_types.ts";
+import type { CallOptions, LookupOptions, Remote, RemoteFunction, Variable } from "../contract/call_types.ts";
 import type { Bounds } from "../connection/connection.ts";
 import { CALL, GET, type RequestTag, SET } from "../wire/records.ts";
 import type { Supervisor } from "./supervisor.ts";
