@@ -5,6 +5,7 @@ import * as sdk from "@sandplug/host/plugin";
 // Pins the public surface: a change to it must be deliberate and change this list too.
 Deno.test("mod.ts exports exactly the documented values", () => {
   assert.deepEqual(Object.keys(mod).sort(), [
+    "HostClosedError",
     "ImportDeniedError",
     "IncompatiblePluginError",
     "ManifestError",
@@ -57,6 +58,7 @@ Deno.test("every error class is a PluginError with its own name and code", () =>
     new mod.PluginCrashedError("p", "r"),
     new mod.UnstableFlagError(),
     new mod.PermissionPromptError(),
+    new mod.HostClosedError("load plugin"),
   ];
   const codes = new Set<string>();
   for (const error of errors) {

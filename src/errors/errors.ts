@@ -346,3 +346,31 @@ export class PermissionPromptError extends PluginError {
     this.name = "PermissionPromptError";
   }
 }
+
+/**
+ * The host was closed: it loads and calls nothing more.
+ *
+ * @example
+ * ```ts
+ * import { createHost, HostClosedError } from "@sandplug/host";
+ * import assert from "node:assert/strict";
+ *
+ * const host = createHost();
+ * await host.close();
+ * await assert.rejects(host.load("./plugins/myplugin"), HostClosedError);
+ * ```
+ */
+export class HostClosedError extends PluginError {
+  /** Always "HOST_CLOSED". */
+  override readonly code = "HOST_CLOSED";
+
+  /**
+   * Makes the error.
+   *
+   * @param what What was asked of the closed host, e.g. `"load plugin"`.
+   */
+  constructor(what: string) {
+    super(`Cannot ${what}: the host is closed; create a new one with createHost()`);
+    this.name = "HostClosedError";
+  }
+}
