@@ -83,6 +83,7 @@ export type {
   VariableSpec,
 } from "./src/contract/contract.ts";
 export {
+  HostClosedError,
   ImportDeniedError,
   IncompatiblePluginError,
   ManifestError,
