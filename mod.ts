@@ -46,10 +46,10 @@
  *
  * @module
  */
-export { createHost } from "./src/host/host.ts";
+export { createHost } from "./src/create_host.ts";
+export type { Host } from "./src/host/host_interface.ts";
+export type { HostEventDetail, HostEventMap } from "./src/host/events.ts";
 export type {
-  Host,
-  HostEventDetail,
   HostOptions,
   IsolationName,
   LoadOptions,
@@ -60,7 +60,7 @@ export type {
   RestartPolicy,
 } from "./src/host/types.ts";
 export type { RestartOptions } from "./src/host/supervisor.ts";
-export type { Plugin } from "./src/host/plugin.ts";
+export type { Plugin } from "./src/host/plugin_interface.ts";
 export type {
   CallOptions,
   LookupOptions,
@@ -87,29 +87,27 @@ export {
   ImportDeniedError,
   IncompatiblePluginError,
   ManifestError,
+  PayloadTooLargeError,
   PermissionDeniedError,
   PermissionPromptError,
-  PluginError,
-  PluginLoadError,
-  UnstableFlagError,
-} from "./src/errors/errors.ts";
-export {
-  PayloadTooLargeError,
   PluginCallError,
   PluginClosedError,
   PluginCrashedError,
+  PluginError,
+  PluginLoadError,
   PluginTimeoutError,
   SymbolKindError,
   SymbolNotFoundError,
+  UnstableFlagError,
   ValidationError,
-} from "./src/errors/call_errors.ts";
+} from "./src/errors/errors.ts";
 export type {
   DeniedImport,
   DeniedPermission,
   ManifestIssue,
+  PluginErrorCode,
   PluginErrorOptions,
 } from "./src/errors/errors.ts";
-export type { RemoteError } from "./src/errors/call_errors.ts";
 export {
   manifestJsonSchema,
   manifestSchema,
@@ -121,29 +119,13 @@ export type {
   Manifest,
   ManifestLimits,
   ManifestPermissions,
-  ManifestSafeParseResult,
   ManifestSchema,
   ParseManifestOptions,
   ParseManifestResult,
   SysName,
 } from "./src/manifest/manifest.ts";
 export { PERMISSION_KINDS } from "./src/permissions/permissions.ts";
-export type {
-  GrantKind,
-  HostPolicy,
-  PermissionGrant,
-  PermissionKind,
-  ResolvedPolicy,
-} from "./src/permissions/permissions.ts";
+export type { HostPolicy, PermissionGrant, PermissionKind } from "./src/permissions/permissions.ts";
 export { PROTOCOL_VERSION } from "./src/wire/protocol_version.ts";
 export { transfer } from "./src/wire/transfer.ts";
-export type {
-  InferInput,
-  InferOutput,
-  StandardIssue,
-  StandardPathSegment,
-  StandardResult,
-  StandardSchemaProps,
-  StandardSchemaV1,
-  StandardTypes,
-} from "./src/contract/standard_schema.ts";
+export type { InferInput, InferOutput, StandardSchemaV1 } from "./src/contract/standard_schema.ts";

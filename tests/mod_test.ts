@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import * as mod from "@sandplug/host";
+import type { PluginError, PluginErrorCode } from "@sandplug/host";
 import * as sdk from "@sandplug/host/plugin";
 
 // Pins the public surface: a change to it must be deliberate and change this list too.
@@ -37,6 +38,81 @@ Deno.test("mod.ts exports exactly the documented values", () => {
   ]);
 });
 
+/** The names mod.ts exports as types only (interfaces and type aliases), as `deno doc` lists them. */
+async function typeExports(): Promise<string[]> {
+  const mod = new URL("../mod.ts", import.meta.url);
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--json", mod.href],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(output.success, new TextDecoder().decode(output.stderr));
+  const doc = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+    nodes: Record<string, { symbols: { name: string; declarations: { kind: string }[] }[] }>;
+  };
+  return doc.nodes[mod.href].symbols
+    .filter((symbol) =>
+      symbol.declarations.every((declaration) =>
+        declaration.kind === "interface" || declaration.kind === "typeAlias"
+      )
+    )
+    .map((symbol) => symbol.name)
+    .sort();
+}
+
+// Pins the public types too: an internal type must not reach the surface unnoticed.
+Deno.test("mod.ts exports exactly the documented types", async () => {
+  assert.deepEqual(await typeExports(), [
+    "ArgsOf",
+    "CallOptions",
+    "Contract",
+    "ContractDefinition",
+    "ContractSymbols",
+    "DeniedImport",
+    "DeniedPermission",
+    "FnSpec",
+    "Host",
+    "HostEventDetail",
+    "HostEventMap",
+    "HostOptions",
+    "HostPolicy",
+    "InferInput",
+    "InferOutput",
+    "IsolationName",
+    "LoadOptions",
+    "LogLevel",
+    "LookupOptions",
+    "Manifest",
+    "ManifestIssue",
+    "ManifestLimits",
+    "ManifestPermissions",
+    "ManifestSchema",
+    "ParseManifestOptions",
+    "ParseManifestResult",
+    "PermissionGrant",
+    "PermissionKind",
+    "Plugin",
+    "PluginErrorCode",
+    "PluginErrorOptions",
+    "PluginLogEntry",
+    "PluginModule",
+    "RegisterOptions",
+    "Remote",
+    "RemoteFunction",
+    "RemoteOf",
+    "RestartOptions",
+    "RestartPolicy",
+    "StandardSchemaV1",
+    "SymbolInfo",
+    "SymbolKind",
+    "SymbolSpec",
+    "SymbolsOf",
+    "SysName",
+    "Variable",
+    "VariableSpec",
+  ]);
+});
+
 Deno.test("@sandplug/host/plugin exports exactly the SDK", () => {
   assert.deepEqual(Object.keys(sdk).sort(), ["callSignal", "isVariable", "transfer", "variable"]);
 });
@@ -71,5 +147,43 @@ Deno.test("every error class is a PluginError with its own name and code", () =>
   assert.equal(
     new mod.SymbolNotFoundError("p", "s", []).message,
     'Cannot find symbol "s" in plugin "p": it exports nothing',
+  );
+});
+
+// A Record over the union fails `deno check` when a code has no class here or a
+// class's code is missing from PluginErrorCode, so the union stays complete.
+Deno.test("PluginErrorCode holds exactly the code of every error class", () => {
+  const byCode: Record<PluginErrorCode, PluginError> = {
+    PLUGIN_ERROR: new mod.PluginError("m"),
+    MANIFEST_INVALID: new mod.ManifestError("plugin.json", [{ path: "", message: "m" }]),
+    PERMISSION_DENIED: new mod.PermissionDeniedError("p", [{
+      kind: "net",
+      value: "x",
+      allow: "x",
+    }]),
+    IMPORT_DENIED: new mod.ImportDeniedError("p", [
+      { specifier: "npm:x", file: "mod.ts", line: 1, reason: "r" },
+    ]),
+    INCOMPATIBLE_PLUGIN: new mod.IncompatiblePluginError("p", ["x"]),
+    LOAD_FAILED: new mod.PluginLoadError("p", "r"),
+    UNSTABLE_FLAG_MISSING: new mod.UnstableFlagError(),
+    PERMISSION_PROMPT_POSSIBLE: new mod.PermissionPromptError(),
+    HOST_CLOSED: new mod.HostClosedError("load plugin"),
+    SYMBOL_NOT_FOUND: new mod.SymbolNotFoundError("p", "s", []),
+    SYMBOL_KIND: new mod.SymbolKindError("p", "s", "function", "variable"),
+    VALIDATION_FAILED: new mod.ValidationError("p", "s", "args[0]", "bad"),
+    PLUGIN_THREW: new mod.PluginCallError("p", "s", { name: "Error", message: "m" }),
+    PAYLOAD_TOO_LARGE: new mod.PayloadTooLargeError("p", "s", "result", 2, 1),
+    PLUGIN_CLOSED: new mod.PluginClosedError("p", "s"),
+    PLUGIN_TIMEOUT: new mod.PluginTimeoutError("p", "s", 1),
+    PLUGIN_CRASHED: new mod.PluginCrashedError("p", "r"),
+  };
+  for (const [code, error] of Object.entries(byCode)) assert.equal(error.code, code);
+  const classes = Object.values(mod).filter((value) =>
+    typeof value === "function" && value.prototype instanceof Error
+  );
+  assert.deepEqual(
+    new Set(Object.values(byCode).map((error) => error.constructor)),
+    new Set(classes),
   );
 });

@@ -1,5 +1,6 @@
 import type { Isolate } from "../isolation/types.ts";
 import { ChannelEnd, HOST_SPIN_MS } from "../wire/shared_channel.ts";
+import { errorText } from "../wire/error_text.ts";
 
 /**
  * How a connection's batches reach its isolate: as messages, or, once the
@@ -77,7 +78,7 @@ export class BatchTransport {
       this.#channel = undefined;
       this.#malformed(
         `its runtime wrote malformed data into the low-latency channel (${
-          cause instanceof Error ? cause.message : String(cause)
+          errorText(cause)
         }); a plugin's runtime must not be modified`,
       );
     }

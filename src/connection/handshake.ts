@@ -6,10 +6,12 @@ import { isWireError, remoteError } from "./reply.ts";
 import { checkSymbols, kindOf } from "./message_check.ts";
 import { capText } from "../wire/bounded_error.ts";
 import { neutraliseText } from "../wire/log_text.ts";
+import { boundedWait } from "../wire/bounded_wait.ts";
+import { errorText } from "../wire/error_text.ts";
+import type { Bounds } from "./pending.ts";
 
 /** The most of a load error's message that goes into the host's error. */
 const MAX_ERROR_CHARS = 8_192;
-import type { Bounds } from "./pending.ts";
 
 /**
  * The start of a connection: the host's `init`, then the runtime's `ready`
@@ -38,20 +40,16 @@ export class Handshake {
     const { promise, resolve, reject } = Promise.withResolvers<SymbolInfo[]>();
     this.#resolve = resolve;
     this.#reject = reject;
-    const timer = setTimeout(() => {
-      reject(
-        new PluginLoadError(
+    this.done = boundedWait(promise, {
+      timeoutMs: bounds.timeoutMs,
+      signal: bounds.signal,
+      onTimeout: () => {
+        throw new PluginLoadError(
           spec.plugin,
           `it did not finish loading within ${bounds.timeoutMs} ms; check its entry module for slow top-level code, ` +
             "or raise the deadline with the load's timeoutMs or createHost({ loadTimeoutMs })",
-        ),
-      );
-    }, bounds.timeoutMs);
-    const onAbort = () => reject(bounds.signal?.reason);
-    bounds.signal?.addEventListener("abort", onAbort, { once: true });
-    this.done = promise.finally(() => {
-      clearTimeout(timer);
-      bounds.signal?.removeEventListener("abort", onAbort);
+        );
+      },
     });
     try {
       isolate.send({
@@ -66,7 +64,7 @@ export class Handshake {
       reject(
         new PluginLoadError(
           spec.plugin,
-          `its isolate did not accept the handshake: ${String(cause)}`,
+          `its isolate did not accept the handshake: ${errorText(cause)}`,
           { cause },
         ),
       );

@@ -47,8 +47,12 @@ export type Remote<T> = [unknown] extends [T] ? RemoteFunction | Variable<unknow
   : T extends (...args: infer A) => infer R ? RemoteFunction<A, Awaited<R>>
   : Variable<T>;
 
-/** Options of `lookup()`. */
-export interface LookupOptions {
+/**
+ * Options of `lookup()`. Its `signal` and `timeoutMs` bound every call made
+ * through the function it returns (and are the defaults of a variable's
+ * `get()` and `set()`): for other ones, look the symbol up again.
+ */
+export interface LookupOptions extends CallOptions {
   /** Fail with `SymbolKindError` unless the symbol is of this kind. */
   kind?: "function" | "variable" | "value";
 }

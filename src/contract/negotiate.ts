@@ -5,7 +5,7 @@
  * @module
  */
 import type { Contract } from "./contract.ts";
-import { IncompatiblePluginError } from "../errors/errors.ts";
+import { IncompatiblePluginError } from "../errors/load_errors.ts";
 import type { Manifest } from "../manifest/manifest.ts";
 import type { SymbolInfo } from "../wire/protocol.ts";
 import { compareDescending, satisfies } from "./version.ts";

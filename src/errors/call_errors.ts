@@ -1,10 +1,11 @@
 /**
- * The errors of using a loaded plugin: looking up symbols, crossing the
- * boundary, and calls that fail, time out, or meet a closed or crashed plugin.
+ * The errors of using a loaded plugin: values that cannot cross the boundary,
+ * and calls that fail, time out, or meet a closed or crashed plugin. Those of
+ * looking a symbol up are in `lookup_errors.ts`.
  *
  * @module
  */
-import { PluginError, type PluginErrorOptions } from "./errors.ts";
+import { PluginError, type PluginErrorOptions } from "./plugin_error.ts";
 import {
   capText,
   MAX_ERROR_MESSAGE,
@@ -12,89 +13,6 @@ import {
   MAX_ERROR_STACK,
 } from "../wire/bounded_error.ts";
 import { neutraliseText } from "../wire/log_text.ts";
-
-/**
- * `lookup()` or `call()` named a symbol the plugin does not export.
- *
- * @example The message lists what the plugin does export
- * ```ts
- * import { SymbolNotFoundError } from "@sandplug/host";
- * import assert from "node:assert/strict";
- *
- * const error = new SymbolNotFoundError("greeter", "Greet", ["greet", "count"]);
- * assert.deepEqual(error.available, ["greet", "count"]);
- * assert.match(error.message, /exports: greet, count/);
- * ```
- */
-export class SymbolNotFoundError extends PluginError {
-  /** Always "SYMBOL_NOT_FOUND". */
-  override readonly code = "SYMBOL_NOT_FOUND";
-  /** The name that was looked up. */
-  readonly symbol: string;
-  /** The names the plugin does export. */
-  readonly available: readonly string[];
-
-  /**
-   * Makes the error.
-   *
-   * @param plugin The plugin's name.
-   * @param symbol The name that was looked up.
-   * @param available The names the plugin exports.
-   */
-  constructor(plugin: string, symbol: string, available: readonly string[]) {
-    const exported = available.length
-      ? `it exports: ${available.join(", ")}`
-      : "it exports nothing";
-    super(`Cannot find symbol "${symbol}" in plugin "${plugin}": ${exported}`, { plugin });
-    this.name = "SymbolNotFoundError";
-    this.symbol = symbol;
-    this.available = available;
-  }
-}
-
-/**
- * A symbol was used as a kind it is not: a variable called as a function, a
- * function read as a variable, or a constant written to.
- *
- * @example
- * ```ts
- * import { SymbolKindError } from "@sandplug/host";
- * import assert from "node:assert/strict";
- *
- * const error = new SymbolKindError("greeter", "count", "function", "variable");
- * assert.equal(error.actual, "variable");
- * assert.match(error.message, /"count" .* is a variable, not a function/);
- * ```
- */
-export class SymbolKindError extends PluginError {
-  /** Always "SYMBOL_KIND". */
-  override readonly code = "SYMBOL_KIND";
-  /** The symbol's name. */
-  readonly symbol: string;
-  /** The kind the caller needed. */
-  readonly expected: string;
-  /** The kind the symbol is. */
-  readonly actual: string;
-
-  /**
-   * Makes the error.
-   *
-   * @param plugin The plugin's name.
-   * @param symbol The symbol's name.
-   * @param expected The kind the caller needed (`"function"`, `"variable"`, `"writable variable"`).
-   * @param actual The kind the symbol is.
-   */
-  constructor(plugin: string, symbol: string, expected: string, actual: string) {
-    super(
-      `Cannot use symbol "${symbol}" of plugin "${plugin}" as a ${expected}: it is a ${actual}, not a ${expected}`,
-      { plugin },
-    );
-    this.name = "SymbolKindError";
-    this.symbol = symbol;
-    this.expected = expected;
-    this.actual = actual;
-  }
-}
 
 /**
  * A value crossing the boundary does not match the contract's schema, or
@@ -144,16 +62,6 @@ export class ValidationError extends PluginError {
   }
 }
 
-/** An error as it crosses the boundary between plugin and host. */
-export interface RemoteError {
-  /** The remote error's `name`, e.g. `"TypeError"`. */
-  name: string;
-  /** The remote error's `message`. */
-  message: string;
-  /** The remote error's stack, as the plugin saw it. */
-  stack?: string;
-}
-
 /**
  * Plugin code threw (or rejected). The plugin stays usable; the remote
  * error's name, message and stack are kept, cut to 256 characters, 8 KiB and
@@ -187,9 +95,15 @@ export class PluginCallError extends PluginError {
    *
    * @param plugin The plugin's name.
    * @param symbol The symbol that was called.
-   * @param remote The error as the plugin threw it.
+   * @param remote The error as the plugin threw it: its `name`, `message` and `stack`.
    */
-  constructor(plugin: string, symbol: string, remote: RemoteError) {
+  constructor(
+    plugin: string,
+    symbol: string,
+    // Written out rather than named: it is the wire's error data (WireError),
+    // which is no part of the public surface.
+    remote: { readonly name: string; readonly message: string; readonly stack?: string },
+  ) {
     const name = capText(String(remote.name), MAX_ERROR_NAME);
     const message = capText(String(remote.message), MAX_ERROR_MESSAGE);
     super(
@@ -309,12 +223,18 @@ export class PluginTimeoutError extends PluginError {
    * @param plugin The plugin's name.
    * @param what The symbol or step that timed out.
    * @param timeoutMs The deadline that passed.
+   * @param options The cause, e.g. the reason of an `AbortSignal.timeout()` signal.
    */
-  constructor(plugin: string, what: string, timeoutMs: number) {
+  constructor(
+    plugin: string,
+    what: string,
+    timeoutMs: number,
+    options: PluginErrorOptions = {},
+  ) {
     super(
       `Plugin "${plugin}" did not answer "${what}" within ${timeoutMs} ms; ` +
         `raise the deadline with the call's timeoutMs option or createHost({ callTimeoutMs })`,
-      { plugin },
+      { ...options, plugin },
     );
     this.name = "PluginTimeoutError";
     this.timeoutMs = timeoutMs;

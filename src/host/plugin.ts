@@ -1,111 +1,52 @@
 /**
- * The handle of a loaded plugin: `lookup()` in the style of Go's
- * `plugin.Lookup`, `call()`, and `close()`.
+ * The handle of a loaded plugin: the implementation of {@linkcode Plugin}.
  *
  * @module
  */
-import type { Contract, ContractSymbols, RemoteOf, SymbolSpec } from "../contract/contract.ts";
+import type { Contract, ContractSymbols, SymbolSpec } from "../contract/contract.ts";
 import {
   PluginClosedError,
   PluginTimeoutError,
   SymbolKindError,
   SymbolNotFoundError,
   ValidationError,
-} from "../errors/call_errors.ts";
+} from "../errors/errors.ts";
 import type { Manifest } from "../manifest/manifest.ts";
 import type { PermissionGrant } from "../permissions/permissions.ts";
 import type { SymbolInfo } from "../wire/protocol.ts";
-import type { CallOptions, LookupOptions, Remote, RemoteFunction, Variable } from "../contract/call_types.ts";
+import type {
+  CallOptions,
+  LookupOptions,
+  RemoteFunction,
+  Variable,
+} from "../contract/call_types.ts";
 import type { Bounds } from "../connection/connection.ts";
+import type { IsolationTier } from "../isolation/types.ts";
 import { CALL, GET, type RequestTag, SET } from "../wire/records.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { validate } from "../contract/validate.ts";
-import { callDirect } from "../isolation/inline/call_direct.ts";
+import { positiveOption } from "../errors/options.ts";
 import { atMost } from "./limits.ts";
+import { boundOptions, callBounds, deadlineAsTimeout, mergeOptions } from "./call_bounds.ts";
+import type { Plugin } from "./plugin_interface.ts";
+import type { IsolationName } from "./types.ts";
 
-/**
- * A loaded plugin. `S` holds the symbols of its contract, when it was loaded
- * with one, so that `lookup()` is typed without generics.
- */
-export interface Plugin<S extends ContractSymbols = Record<never, never>> extends AsyncDisposable {
-  /** The plugin's name, from its manifest. */
-  readonly name: string;
-  /** The plugin's version, from its manifest. */
-  readonly version: string;
-  /** The plugin's folder, absolute. */
-  readonly dir: string;
-  /** The plugin's parsed manifest. */
-  readonly manifest: Manifest;
-  /** The effective grant the plugin runs with: what it asked for and the host allowed. */
-  readonly permissions: PermissionGrant;
-  /** The isolation tier the plugin runs in, e.g. `"worker"`. */
-  readonly isolation: string;
-  /** The contract negotiated at load time, if the plugin was loaded with one. */
-  readonly contract: Contract | undefined;
-  /** Every export of the plugin with its kind, sorted by name. */
-  readonly symbols: readonly SymbolInfo[];
-  /** Whether the plugin was closed, or crashed with no restart left. */
-  readonly closed: boolean;
-  /** How many times the plugin was restarted after a crash. */
-  readonly restarts: number;
-  /**
-   * Whether calls go over a low-latency channel: loaded with
-   * `lowLatency: true` in the worker tier, and not restarting right now.
-   */
-  readonly lowLatency: boolean;
-
-  /**
-   * Looks up an export of the plugin's contract: typed from its schemas, and
-   * validated at the boundary.
-   *
-   * @throws {SymbolNotFoundError} When the plugin does not export `name`.
-   * @throws {SymbolKindError} When `options.kind` is given and differs.
-   */
-  lookup<K extends keyof S & string>(name: K, options?: LookupOptions): RemoteOf<S[K]>;
-  /**
-   * Looks up an export by name, like Go's `p.Lookup("Name")`. A function
-   * comes back as an async function; a variable as a {@linkcode Variable};
-   * a constant as a read-only `Variable`.
-   *
-   * @throws {SymbolNotFoundError} When the plugin does not export `name`.
-   * @throws {SymbolKindError} When `options.kind` is given and differs.
-   */
-  lookup<T = unknown>(name: string, options?: LookupOptions): Remote<T>;
-
-  /**
-   * Calls an exported function with a deadline or an abort signal.
-   *
-   * @throws {SymbolNotFoundError} When the plugin does not export `name`.
-   * @throws {SymbolKindError} When `name` is not a function.
-   * @throws {PluginCallError} When plugin code threw.
-   * @throws {PluginTimeoutError} When the deadline passed.
-   */
-  call(name: string, args?: readonly unknown[], options?: CallOptions): Promise<unknown>;
-
-  /** Ends the plugin; pending calls reject with `PluginClosedError`. Idempotent. */
-  close(): Promise<void>;
-}
+export type { Plugin } from "./plugin_interface.ts";
 
 /** What the host hands a new plugin handle. */
 export interface PluginParts {
   manifest: Manifest;
   dir: string;
   grant: PermissionGrant;
-  isolation: string;
+  isolation: IsolationName;
   contract: Contract | undefined;
   symbols: SymbolInfo[];
   supervisor: Supervisor;
   callTimeoutMs: number;
   validate: boolean;
+  /** The tier's call without messages, when its isolates hand out their exports. */
+  callDirect: IsolationTier["callDirect"];
   onClose(plugin: PluginHandle): void;
-}
-
-function checkTimeout(timeoutMs: number | undefined): void {
-  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw new RangeError(
-      `Cannot call: timeoutMs must be a positive number of milliseconds; current value is ${timeoutMs}`,
-    );
-  }
 }
 
 /** The implementation of {@linkcode Plugin}; not exported from the package. */
@@ -115,13 +56,14 @@ export class PluginHandle implements Plugin<ContractSymbols> {
   readonly dir: string;
   readonly manifest: Manifest;
   readonly permissions: PermissionGrant;
-  readonly isolation: string;
+  readonly isolation: IsolationName;
   readonly contract: Contract | undefined;
   readonly symbols: readonly SymbolInfo[];
   readonly #kinds: Map<string, SymbolInfo["kind"]>;
   readonly #supervisor: Supervisor;
   readonly #callTimeoutMs: number;
   readonly #validate: boolean;
+  readonly #callDirect: IsolationTier["callDirect"];
   readonly #onClose: (plugin: PluginHandle) => void;
   #closing: Promise<void> | undefined;
 
@@ -139,6 +81,7 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     // The manifest may only shorten the host's deadline: it is the plugin's word, not the host's.
     this.#callTimeoutMs = atMost(parts.manifest.limits.callTimeoutMs, parts.callTimeoutMs);
     this.#validate = parts.validate;
+    this.#callDirect = parts.callDirect;
     this.#onClose = parts.onClose;
   }
 
@@ -169,11 +112,7 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     return this.#validate ? this.contract?.symbols[name] : undefined;
   }
 
-  #bounds(options: CallOptions = {}): Bounds {
-    checkTimeout(options.timeoutMs);
-    return { timeoutMs: options.timeoutMs ?? this.#callTimeoutMs, signal: options.signal };
-  }
-
+  /** Sends one request within its bounds; a deadline from a signal rejects as every deadline does. */
   #send(
     tag: RequestTag,
     symbol: string,
@@ -183,7 +122,14 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     if (this.#closing !== undefined) {
       return Promise.reject(new PluginClosedError(this.name, symbol));
     }
-    const bounds = this.#bounds(options);
+    const bounds = callBounds(options, this.#callTimeoutMs);
+    const sent = this.#request(tag, symbol, payload, bounds);
+    return bounds.signal === undefined
+      ? sent
+      : deadlineAsTimeout(sent, this.name, symbol, bounds.signal);
+  }
+
+  #request(tag: RequestTag, symbol: string, payload: unknown, bounds: Bounds): Promise<unknown> {
     const ready = this.#supervisor.ready;
     if (ready !== undefined) return ready.request(tag, symbol, payload, bounds);
     if (bounds.signal?.aborted) return Promise.reject(bounds.signal.reason);
@@ -201,22 +147,23 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     if (options.kind !== undefined && options.kind !== kind) {
       throw new SymbolKindError(this.name, name, options.kind, kind);
     }
+    const bound = boundOptions(options);
     if (kind === "function") {
       // The rest parameter is a fresh array, so it needs no defensive copy.
-      const remote: RemoteFunction = (...args: unknown[]) => this.#call(name, args);
+      const remote: RemoteFunction = (...args: unknown[]) => this.#call(name, args, bound);
       Object.defineProperty(remote, "name", { value: name });
       return remote as never;
     }
-    return this.#variable(name, kind === "value") as never;
+    return this.#variable(name, kind === "value", bound) as never;
   }
 
-  #variable(name: string, readonly: boolean): Variable<unknown> {
+  #variable(name: string, readonly: boolean, bound: CallOptions | undefined): Variable<unknown> {
     const where = { plugin: this.name, symbol: name, prefix: "value" };
     return Object.freeze({
       name,
       readonly,
       get: async (options?: CallOptions) => {
-        const value = await this.#send(GET, name, undefined, options);
+        const value = await this.#send(GET, name, undefined, mergeOptions(bound, options));
         const spec = this.#spec(name);
         return spec?.kind === "variable" ? validate(spec.schema, value, where) : value;
       },
@@ -228,7 +175,7 @@ export class PluginHandle implements Plugin<ContractSymbols> {
         const checked = spec?.kind === "variable"
           ? await validate(spec.schema, value, where)
           : value;
-        await this.#send(SET, name, checked, options);
+        await this.#send(SET, name, checked, mergeOptions(bound, options));
       },
     });
   }
@@ -252,15 +199,21 @@ export class PluginHandle implements Plugin<ContractSymbols> {
       if (kind !== "function") throw new SymbolKindError(this.name, name, "function", kind);
       const spec = this.#spec(name);
       if (spec?.kind === "function") return this.#callValidated(name, spec, args, options);
-      const direct = options?.signal === undefined && this.#closing === undefined
-        ? this.#supervisor.ready?.direct
+      // A signal needs the messages' cancel path: only plain calls skip them.
+      const callDirect = options?.signal === undefined && this.#closing === undefined
+        ? this.#callDirect
         : undefined;
-      if (direct !== undefined) {
-        checkTimeout(options?.timeoutMs);
-        const timeoutMs = options?.timeoutMs ?? this.#callTimeoutMs;
-        return Promise.resolve(callDirect(this.name, name, direct[name], args, timeoutMs));
+      const direct = callDirect === undefined ? undefined : this.#supervisor.ready?.direct;
+      if (callDirect === undefined || direct === undefined) {
+        return this.#send(CALL, name, args, options);
       }
-      return this.#send(CALL, name, args, options);
+      const timeoutMs = positiveOption(
+        "call",
+        "timeoutMs",
+        options?.timeoutMs,
+        this.#callTimeoutMs,
+      );
+      return Promise.resolve(callDirect(this.name, name, direct[name], args, timeoutMs));
     } catch (error) {
       return Promise.reject(error);
     }

@@ -1,6 +1,14 @@
-import { PluginError } from "../errors/errors.ts";
-import { type PluginCrashedError, PluginTimeoutError } from "../errors/call_errors.ts";
+/**
+ * Restart policies, and the supervisor that keeps a plugin's connection alive
+ * across crashes as its policy allows.
+ *
+ * @module
+ */
+import { type PluginCrashedError, PluginError, PluginTimeoutError } from "../errors/errors.ts";
+import { boundedWait } from "../wire/bounded_wait.ts";
+import { errorText } from "../wire/error_text.ts";
 import type { Bounds, Connection } from "../connection/connection.ts";
+import type { SymbolInfo } from "../wire/protocol.ts";
 
 /**
  * What happens when a plugin crashes: `"never"` restarts nothing;
@@ -80,9 +88,26 @@ export function resolveRestart(policy: RestartPolicy | undefined, where: string)
 export interface SupervisorEvents {
   crash(error: PluginCrashedError): void;
   restart(attempt: number): void;
-  /** The plugin ended for good (crashed past its policy, or closed). */
-  gone(): void;
+  /**
+   * The plugin crashed and ends for good: `gaveUp` when a restart policy
+   * gave up on it, false when it had none.
+   */
+  gone(gaveUp: boolean): void;
 }
+
+/** A live connection and the plugin's exports, as a load or restart opens them. */
+export interface Opened {
+  connection: Connection;
+  symbols: SymbolInfo[];
+}
+
+/** Opens a connection whose crash is reported to `onCrash`; `signal` cancels the first one only. */
+export type Opener = (
+  onCrash: (error: PluginCrashedError) => void,
+  signal?: AbortSignal,
+) => Promise<Opened>;
+
+const NO_EVENTS: SupervisorEvents = { crash() {}, restart() {}, gone() {} };
 
 /**
  * Keeps a plugin's connection alive across crashes, as its restart policy
@@ -92,9 +117,11 @@ export interface SupervisorEvents {
 export class Supervisor {
   readonly #plugin: string;
   readonly #policy: ResolvedRestart;
-  readonly #reopen: () => Promise<Connection>;
-  readonly #events: SupervisorEvents;
-  #connection: Connection;
+  readonly #open: Opener;
+  readonly #onCrash = (error: PluginCrashedError) => this.crashed(error);
+  #events: SupervisorEvents = NO_EVENTS;
+  // Set by start() before anyone but the supervisor holds it.
+  #connection!: Connection;
   #restarting: Promise<void> | undefined;
   #wakeUp: (() => void) | undefined;
   #dead: PluginError | undefined;
@@ -102,17 +129,33 @@ export class Supervisor {
   #restarts: number[] = [];
   #attempts = 0;
 
-  constructor(
-    plugin: string,
-    connection: Connection,
-    policy: ResolvedRestart,
-    reopen: () => Promise<Connection>,
-    events: SupervisorEvents,
-  ) {
+  private constructor(plugin: string, policy: ResolvedRestart, open: Opener) {
     this.#plugin = plugin;
-    this.#connection = connection;
     this.#policy = policy;
-    this.#reopen = reopen;
+    this.#open = open;
+  }
+
+  /**
+   * Opens the plugin's first connection and supervises it. Its crashes reach
+   * the supervisor from the start; the host hears of them once it calls
+   * {@linkcode Supervisor.report}.
+   *
+   * @throws {PluginLoadError | IncompatiblePluginError} When the first connection cannot be opened.
+   */
+  static async start(
+    plugin: string,
+    policy: ResolvedRestart,
+    open: Opener,
+    signal?: AbortSignal,
+  ): Promise<{ supervisor: Supervisor; symbols: SymbolInfo[] }> {
+    const supervisor = new Supervisor(plugin, policy, open);
+    const { connection, symbols } = await open(supervisor.#onCrash, signal);
+    supervisor.#connection = connection;
+    return { supervisor, symbols };
+  }
+
+  /** Where crashes, restarts and the end go from now on. */
+  report(events: SupervisorEvents): void {
     this.#events = events;
   }
 
@@ -146,21 +189,15 @@ export class Supervisor {
   }
 
   async #waitForRestart(symbol: string, bounds: Bounds): Promise<void> {
-    bounds.signal?.throwIfAborted();
-    const { promise, resolve, reject } = Promise.withResolvers<void>();
-    const timer = setTimeout(
-      () => reject(new PluginTimeoutError(this.#plugin, symbol, bounds.timeoutMs)),
-      bounds.timeoutMs,
-    );
-    const onAbort = () => reject(bounds.signal?.reason);
-    bounds.signal?.addEventListener("abort", onAbort, { once: true });
-    this.#restarting?.then(resolve, resolve);
-    try {
-      await promise;
-    } finally {
-      clearTimeout(timer);
-      bounds.signal?.removeEventListener("abort", onAbort);
-    }
+    // A restart that fails still ends the wait: connection() then throws what ended the plugin.
+    const restarted = (this.#restarting ?? Promise.resolve()).then(() => {}, () => {});
+    await boundedWait(restarted, {
+      timeoutMs: bounds.timeoutMs,
+      signal: bounds.signal,
+      onTimeout: () => {
+        throw new PluginTimeoutError(this.#plugin, symbol, bounds.timeoutMs);
+      },
+    });
   }
 
   /** Called by the connection when the isolate ended on its own. */
@@ -169,7 +206,7 @@ export class Supervisor {
     this.#events.crash(error);
     if (!this.#allowRestart()) {
       this.#dead = error;
-      this.#events.gone();
+      this.#events.gone(this.#policy.maxRestarts > 0);
       return;
     }
     this.#restarting = this.#restartLoop(error).finally(() => {
@@ -203,7 +240,7 @@ export class Supervisor {
       this.#wakeUp = undefined;
       if (this.#closed) return;
       try {
-        const connection = await this.#reopen();
+        const { connection } = await this.#open(this.#onCrash);
         if (this.#closed) {
           await connection.close();
           return;
@@ -215,11 +252,11 @@ export class Supervisor {
       } catch (error) {
         last = error instanceof PluginError
           ? error
-          : new PluginError(String(error), { plugin: this.#plugin });
+          : new PluginError(errorText(error), { plugin: this.#plugin, cause: error });
       }
     }
     this.#dead = last;
-    this.#events.gone();
+    this.#events.gone(true);
   }
 
   /** Ends the plugin: no more restarts; pending calls reject with `PluginClosedError`. Idempotent. */

@@ -1,12 +1,11 @@
 /**
- * The public shapes of the host: its options, events and interface.
+ * The public shapes of the host's options: of `createHost()`, `load()` and
+ * `register()`.
  *
  * @module
  */
-import type { Contract, SymbolsOf } from "../contract/contract.ts";
-import type { PluginError } from "../errors/errors.ts";
-import type { HostPolicy, ResolvedPolicy } from "../permissions/permissions.ts";
-import type { Plugin } from "./plugin.ts";
+import type { Contract } from "../contract/contract.ts";
+import type { HostPolicy } from "../permissions/permissions.ts";
 import type { LogLevel } from "../wire/protocol.ts";
 import type { RestartPolicy } from "./supervisor.ts";
 
@@ -99,7 +98,9 @@ export interface HostOptions {
   log?: (entry: PluginLogEntry) => void;
   /**
    * Plugins compiled into the host, by name: `host.load(name)` runs them in
-   * the inline tier, like a Kubernetes scheduler's registry.
+   * the inline tier, like a Kubernetes scheduler's registry. A name is a bare
+   * plugin name (lowercase letters, digits, dashes), so it is never mistaken
+   * for a folder: `load()` takes a folder only as a path, e.g. `"./qos"`.
    *
    * @default {{}}
    */
@@ -187,71 +188,4 @@ export interface LoadOptions<
    * @default {false}
    */
   lowLatency?: boolean;
-}
-
-/** The `detail` of every host event; which fields are set depends on the event. */
-export interface HostEventDetail {
-  /** The plugin's name. */
-  plugin: string;
-  /** `"crash"`: why the plugin ended. */
-  error?: PluginError;
-  /** `"restart"`: how many times the plugin was restarted, this one included. */
-  attempt?: number;
-  /** `"log"`: the console method's level. */
-  level?: LogLevel;
-  /** `"log"`: the line. */
-  message?: string;
-  /** `"denied"`: the permission kind the plugin was refused, e.g. `"net"`. */
-  kind?: string;
-  /** `"denied"`: the item, e.g. `"example.com:443"`, when Deno named one. */
-  value?: string;
-  /** `"denied"`: the symbol whose call was refused it. */
-  symbol?: string;
-}
-
-/**
- * A plugin host. It is an `EventTarget` that dispatches `CustomEvent`s whose
- * `detail` is a {@linkcode HostEventDetail}: `"load"`, `"close"`, `"crash"`,
- * `"restart"`, `"log"` and `"denied"` (a permission a plugin tried and was
- * refused: useful for writing its manifest).
- */
-export interface Host extends EventTarget, AsyncDisposable {
-  /** The policy, with paths made absolute. */
-  readonly policy: ResolvedPolicy;
-  /** The plugins loaded and not yet closed. */
-  readonly plugins: readonly Plugin[];
-  /** Whether the host was closed. */
-  readonly closed: boolean;
-
-  /**
-   * Registers a plugin compiled into the host, so that `load(name)` runs it
-   * in the inline tier.
-   *
-   * @param name The plugin's name (as in a manifest: lowercase, digits, dashes).
-   * @param module The plugin's exports.
-   * @param options Its version and the contracts it implements.
-   * @throws {TypeError} When the name is taken or the module is not an object.
-   * @throws {ManifestError} When the name or a version is malformed.
-   */
-  register(name: string, module: PluginModule, options?: RegisterOptions): void;
-
-  /**
-   * Loads a plugin, like Go's `plugin.Open`.
-   *
-   * @param path The plugin's folder, the path of its `plugin.json`, or the name of a registered plugin.
-   * @param options A contract to check and type it against, a deadline, a signal.
-   * @returns The loaded plugin.
-   * @throws {ManifestError} When plugin.json is missing or invalid.
-   * @throws {PermissionDeniedError} When it asks for more than the policy allows.
-   * @throws {IncompatiblePluginError} When it does not fit the contract or protocol.
-   * @throws {PluginLoadError} When its code fails to load.
-   * @throws {UnstableFlagError} When the host runs without `--unstable-worker-options`.
-   */
-  load<C extends Contract | readonly Contract[] = never>(
-    path: string | URL,
-    options?: LoadOptions<C>,
-  ): Promise<Plugin<SymbolsOf<C>>>;
-
-  /** Closes every plugin and refuses further loads. Idempotent. */
-  close(): Promise<void>;
 }

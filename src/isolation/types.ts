@@ -47,7 +47,8 @@ export interface Isolate {
   send(message: HostMessage, transfer?: Transferable[]): void;
   /**
    * For a tier in the host's own isolate, once loaded: the plugin's exports,
-   * so that calls can skip messages altogether.
+   * so that calls can skip messages altogether through the tier's
+   * {@linkcode IsolationTier.callDirect}.
    */
   readonly direct?: Readonly<Record<string, unknown>>;
   /**
@@ -84,6 +85,29 @@ export interface IsolationTier {
    * transferred, rather than cloned in two copies.
    */
   readonly clones?: boolean;
+  /**
+   * A rule of the tier about a plugin's grant, beyond what
+   * {@linkcode TierGuarantees} says: why the tier refuses `grant`, as the
+   * reason of a `PluginLoadError` (what is wrong and how to fix it), or
+   * `undefined` when it takes it.
+   */
+  checkGrant?(grant: PermissionGrant): string | undefined;
+  /**
+   * For a tier whose isolates hand out {@linkcode Isolate.direct} exports:
+   * calls `target`, one of them, without messages, with the semantics of the
+   * tier's messages (a throw becomes a `PluginCallError`; a promise gets the
+   * deadline and rejects with `PluginTimeoutError` when it passes).
+   *
+   * @returns The result as it is when synchronous, else a promise of it.
+   * @throws {PluginCallError} When `target` threw synchronously.
+   */
+  callDirect?(
+    plugin: string,
+    symbol: string,
+    target: unknown,
+    args: readonly unknown[],
+    timeoutMs: number,
+  ): unknown;
   /**
    * Starts an isolate for one plugin. The runtime in it waits for the host's
    * `init` message before it loads any plugin code.

@@ -5,8 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import { ManifestError, type ManifestIssue } from "../errors/errors.ts";
-import type { StandardIssue, StandardSchemaV1 } from "../contract/standard_schema.ts";
+import { ManifestError, type ManifestIssue } from "../errors/load_errors.ts";
+import type { StandardSchemaV1 } from "../contract/standard_schema.ts";
 import { schema, type SYS_NAMES } from "./schema.ts";
 
 export { SYS_NAMES } from "./schema.ts";
@@ -68,17 +68,25 @@ export interface Manifest {
   limits: ManifestLimits;
 }
 
-/** The result of `manifestSchema.safeParse()`. */
-export type ManifestSafeParseResult =
-  | { success: true; data: Manifest; error?: undefined }
-  | { success: false; data?: undefined; error: { issues: ReadonlyArray<StandardIssue> } };
-
-/** The exported zod schema of `plugin.json`, as the package types it. */
+/**
+ * The exported zod schema of `plugin.json`, as the package types it: zod's
+ * `parse` and `safeParse`, and the Standard Schema surface. Typed by hand so
+ * that the public API does not carry zod's own types.
+ */
 export interface ManifestSchema extends StandardSchemaV1<unknown, Manifest> {
   /** Parses a manifest value, throwing zod's error when it is invalid. */
   parse(input: unknown): Manifest;
-  /** Parses a manifest value without throwing. */
-  safeParse(input: unknown): ManifestSafeParseResult;
+  /**
+   * Parses a manifest value without throwing: the manifest, or zod's error
+   * with every problem (what is wrong, and the path to it in the value).
+   */
+  safeParse(input: unknown):
+    | { success: true; data: Manifest; error?: undefined }
+    | {
+      success: false;
+      data?: undefined;
+      error: { issues: ReadonlyArray<{ message: string; path: ReadonlyArray<PropertyKey> }> };
+    };
 }
 
 /**

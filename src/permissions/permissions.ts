@@ -6,7 +6,7 @@
  * @module
  */
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import { type DeniedPermission, PermissionDeniedError } from "../errors/errors.ts";
+import { type DeniedPermission, PermissionDeniedError } from "../errors/load_errors.ts";
 import type { Manifest } from "../manifest/manifest.ts";
 
 /**
@@ -60,8 +60,16 @@ export type PermissionGrant =
     readonly imports: readonly string[];
   };
 
-/** A policy with its paths made absolute; `true` stays `true`. */
-export type ResolvedPolicy = { readonly [K in GrantKind]: true | readonly string[] };
+/**
+ * A policy with its paths made absolute; `true` stays `true`, and a kind the
+ * policy left out is an empty list.
+ */
+export type ResolvedPolicy = {
+  readonly [
+    // Spelt out rather than GrantKind: host.policy shows this type; GrantKind is internal.
+    K in PermissionKind | "imports"
+  ]: true | readonly string[];
+};
 
 /** Everything a grant holds: the Deno permission kinds plus declared package imports. */
 export type GrantKind = PermissionKind | "imports";

@@ -1,4 +1,5 @@
 import type { PluginMessage } from "../wire/protocol.ts";
+import { errorText } from "../wire/error_text.ts";
 
 /** Globals that would let plugins reach each other or the host outside the host's API. */
 const SHARED_GLOBALS = [
@@ -60,14 +61,10 @@ export function hardenWorker(post: (message: PluginMessage) => void): void {
   // it) instead of letting Deno print it, untagged, on the host's terminal.
   const fatal = (event: Event, what: string, error: unknown) => {
     event.preventDefault();
-    const text = error instanceof Error
-      ? (error.stack ?? `${error.name}: ${error.message}`)
-      : String(error);
+    const reason = errorText(error);
+    const text = error instanceof Error ? (error.stack ?? reason) : reason;
     post({ type: "log", level: "error", text: `${what}: ${text}` });
-    post({
-      type: "exit",
-      reason: `${what}: ${error instanceof Error ? `${error.name}: ${error.message}` : text}`,
-    });
+    post({ type: "exit", reason: `${what}: ${reason}` });
     exit(1);
   };
   globalThis.addEventListener(

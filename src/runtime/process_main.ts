@@ -21,6 +21,7 @@ import {
   TAG_BYTES,
   writeAllSync,
 } from "../wire/framing.ts";
+import { errorText } from "../wire/error_text.ts";
 import { loadEntry } from "./dispatch.ts";
 import { serve } from "./serve.ts";
 import { forwardConsole } from "./forward_console.ts";
@@ -153,7 +154,10 @@ function watchParent(): void {
       name: "sandplug-parent-watch",
     });
   } catch (error) {
-    writeAll(writeStderr, new TextEncoder().encode(`sandplug: cannot watch the host: ${error}\n`));
+    writeAll(
+      writeStderr,
+      new TextEncoder().encode(`sandplug: cannot watch the host: ${errorText(error)}\n`),
+    );
   }
 }
 
@@ -166,7 +170,7 @@ const decoder = new FrameDecoder({
     try {
       message = decodeMessage(payload, true) as HostMessage; // the read buffer is used again
     } catch (error) {
-      fail(`a message from the host cannot be decoded: ${String(error)}`);
+      fail(`a message from the host cannot be decoded: ${errorText(error)}`);
     }
     receive(takeSessionTag(message));
   },
@@ -186,6 +190,6 @@ try {
   }
   decoder.end();
 } catch (error) {
-  fail(`the channel from the host broke: ${String(error)}`);
+  fail(`the channel from the host broke: ${errorText(error)}`);
 }
 exit(0);

@@ -34,8 +34,8 @@ const VARIABLE_BRAND: unique symbol = Symbol.for("sandplug.variable") as never;
 export interface PluginVariable<T> {
   /** The current value. */
   value: T;
-  /** Marks the object as a sandplug variable. */
-  readonly [VARIABLE_BRAND]: true;
+  // The brand that marks it stays out of the type: VARIABLE_BRAND is private, and
+  // what tells a variable apart is the runtime check in isVariable(), not the type.
 }
 
 /**

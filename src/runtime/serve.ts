@@ -26,6 +26,7 @@ import {
   RecordBatch,
   SET,
 } from "../wire/records.ts";
+import { InOrder } from "./in_order.ts";
 
 /** What a tier gives the loop. */
 export interface ServeOptions {
@@ -44,88 +45,122 @@ export interface ServeOptions {
   copiesOnce?: boolean;
 }
 
-/** Runs the host's batches in the order it sent them, holding any that overtook another. */
-class InOrder {
-  readonly #run: (records: unknown[]) => void;
-  readonly #held = new Map<number, unknown[]>();
-  #next = 1;
-
-  constructor(run: (records: unknown[]) => void) {
-    this.#run = run;
-  }
-
-  /** Whether a batch waits for one sent before it. */
-  get holding(): boolean {
-    return this.#held.size > 0;
-  }
-
-  /** Runs a batch now, or once those before it ran; `order` is absent without the channel. */
-  take(order: number | undefined, records: unknown[]): void {
-    if (order === undefined) return this.#run(records);
-    if (order !== this.#next) {
-      this.#held.set(order, records);
-      return;
-    }
-    this.#run(records);
-    for (this.#next++; this.#held.has(this.#next); this.#next++) {
-      const held = this.#held.get(this.#next)!;
-      this.#held.delete(this.#next);
-      this.#run(held);
-    }
-  }
-}
-
 /** Returns the function that takes each message from the host. */
 export function serve(options: ServeOptions): (message: HostMessage) => void {
-  let dispatcher: Dispatcher | undefined;
-  let started = false;
-  let maxMessageBytes = 0;
-  let channel: ChannelEnd | undefined;
-  let spinMs = 0;
-  let wokenSpinMs = 0;
+  const loop = new ServeLoop(options);
+  return (message) => loop.receive(message);
+}
+
+/** One runtime's loop: the start, then each batch of requests run and answered. */
+class ServeLoop {
+  readonly #options: ServeOptions;
+  readonly #replies: RecordBatch;
+  readonly #ordered = new InOrder((records) => this.#run(records));
+  /** Bound once: the dispatcher calls it with each request's outcome. */
+  readonly #reply: Reply = (id, ok, value) => this.#answer(id, ok, value);
+  readonly #drainLater = () => this.#drain(false);
+  #dispatcher: Dispatcher | undefined;
+  #started = false;
+  #maxMessageBytes = 0;
+  /** The low-latency channel, once the plugin loaded with one. */
+  #channel: ChannelEnd | undefined;
+  #spinMs = 0;
+  #wokenSpinMs = 0;
   /** Requests whose reply is not queued yet: while any runs, the loop must turn, not spin. */
-  let outstanding = 0;
-  let draining = false;
-  let drainQueued = false;
+  #outstanding = 0;
+  #draining = false;
+  #drainQueued = false;
 
-  const replies = new RecordBatch(
-    (records, transfer) => {
-      const sent = channel === undefined || transfer !== undefined ? "no" : channel.send(records);
-      if (sent === "no") options.post({ type: "batch", records }, transfer);
-      else if (sent === "wake") options.post({ type: "wake" });
-      // Answered: watch for the next request for a moment, as a chatty host sends it at once.
-      if (channel !== undefined && outstanding === 0 && !draining && !drainQueued) {
-        drainQueued = true;
-        queueMicrotask(drain);
-      }
-    },
-    pluginRecordLength,
-    (record, cause) => {
-      if (record[0] !== OK) throw cause;
-      // Only this result could not be serialised: its call fails, saying why.
-      const reason = toWireError(cause);
-      options.post({
-        type: "batch",
-        records: [ERR, record[1], {
-          name: "DataCloneError",
-          message: `the result cannot be sent to the host: ${reason.message}`,
-        }],
+  constructor(options: ServeOptions) {
+    this.#options = options;
+    this.#replies = new RecordBatch(
+      (records, transfer) => this.#send(records, transfer),
+      pluginRecordLength,
+      (record, cause) => this.#unsendable(record, cause),
+    );
+  }
+
+  /** Takes one message from the host. */
+  receive(message: HostMessage): void {
+    if (message.type === "init") {
+      this.#start(message).catch((error) => {
+        // A failure of the loop itself (not of plugin code, which becomes error replies) is a crash.
+        queueMicrotask(() => {
+          throw error;
+        });
       });
-    },
-  );
+    } else if (message.type === "batch") {
+      this.#ordered.take(message.order, message.records);
+    } else if (message.type === "wake") {
+      this.#drain(true);
+    }
+  }
 
-  const reply: Reply = (id, ok, value) => {
-    outstanding--;
-    const records = replies.open();
+  /** The handshake: loads the plugin, opens the channel if asked for, and answers `init`. */
+  async #start(init: InitMessage): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    this.#maxMessageBytes = init.maxMessageBytes;
+    // Loaded only when asked for (most workers start without it), and before any plugin code runs.
+    const shared = init.channel instanceof SharedArrayBuffer
+      ? await import("../wire/shared_channel.ts")
+      : undefined;
+    const loaded = await this.#options.load(init);
+    this.#dispatcher = loaded.dispatcher;
+    if (shared !== undefined && loaded.dispatcher !== undefined) {
+      this.#channel = new shared.ChannelEnd(init.channel!, "plugin");
+      this.#spinMs = shared.PLUGIN_SPIN_MS;
+      this.#wokenSpinMs = shared.PLUGIN_WOKEN_SPIN_MS;
+    }
+    this.#options.post(loaded.reply);
+  }
+
+  /** Runs one batch of the host's records: requests go to the dispatcher, pings are answered. */
+  #run(records: unknown[]): void {
+    const target = this.#dispatcher;
+    if (target === undefined) return;
+    for (let at = 0; at < records.length;) {
+      const length = hostRecordLength(records, at);
+      if (length === 0) return;
+      const id = records[at + 1] as number;
+      const symbol = records[at + 2] as string;
+      switch (records[at]) {
+        case CALL:
+          this.#outstanding++;
+          target.call(id, symbol, records.slice(at + 4, at + length), this.#reply);
+          break;
+        case GET:
+          this.#outstanding++;
+          target.get(id, symbol, this.#reply);
+          break;
+        case SET:
+          this.#outstanding++;
+          target.set(id, symbol, records[at + 3], this.#reply);
+          break;
+        case CANCEL:
+          target.cancel(id);
+          break;
+        case PING:
+          this.#replies.open().push(PONG, id);
+          break;
+      }
+      at += length;
+    }
+  }
+
+  /** Queues a request's reply: an error, a result too large, or the result with what it transfers. */
+  #answer(id: number, ok: boolean, value: unknown): void {
+    this.#outstanding--;
+    const records = this.#replies.open();
     if (!ok) {
       records.push(ERR, id, value);
       return;
     }
-    const { bytes } = measure(value, maxMessageBytes);
-    if (bytes > maxMessageBytes) {
+    const { bytes } = measure(value, this.#maxMessageBytes);
+    if (bytes > this.#maxMessageBytes) {
       records.push(ERR, id, {
         name: "PayloadTooLargeError",
-        message: `the result is over ${maxMessageBytes} bytes`,
+        message: `the result is over ${this.#maxMessageBytes} bytes`,
         size: bytes,
       });
       return;
@@ -135,78 +170,53 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
       return;
     }
     const marked = takeTransfers([value]);
-    const copied = marked === undefined && options.copiesOnce ? copyOnce(value) : undefined;
+    const copied = marked === undefined && this.#options.copiesOnce ? copyOnce(value) : undefined;
     records.push(OK, id, copied === undefined ? value : copied.value);
-    replies.transfer(copied === undefined ? marked : [copied.transfer]);
-  };
-
-  const ordered = new InOrder((records) => {
-    if (dispatcher !== undefined) run(records, dispatcher);
-  });
-
-  async function start(init: InitMessage): Promise<void> {
-    if (started) return;
-    started = true;
-    maxMessageBytes = init.maxMessageBytes;
-    // Loaded only when asked for (most workers start without it), and before any plugin code runs.
-    const shared = init.channel instanceof SharedArrayBuffer
-      ? await import("../wire/shared_channel.ts")
-      : undefined;
-    const loaded = await options.load(init);
-    dispatcher = loaded.dispatcher;
-    if (shared !== undefined && dispatcher !== undefined) {
-      channel = new shared.ChannelEnd(init.channel!, "plugin");
-      spinMs = shared.PLUGIN_SPIN_MS;
-      wokenSpinMs = shared.PLUGIN_WOKEN_SPIN_MS;
-    }
-    options.post(loaded.reply);
+    this.#replies.transfer(copied === undefined ? marked : [copied.transfer]);
   }
 
-  function run(records: unknown[], target: Dispatcher): void {
-    for (let at = 0; at < records.length;) {
-      const length = hostRecordLength(records, at);
-      if (length === 0) return;
-      const id = records[at + 1] as number;
-      const symbol = records[at + 2] as string;
-      switch (records[at]) {
-        case CALL:
-          outstanding++;
-          target.call(id, symbol, records.slice(at + 4, at + length), reply);
-          break;
-        case GET:
-          outstanding++;
-          target.get(id, symbol, reply);
-          break;
-        case SET:
-          outstanding++;
-          target.set(id, symbol, records[at + 3], reply);
-          break;
-        case CANCEL:
-          target.cancel(id);
-          break;
-        case PING:
-          replies.open().push(PONG, id);
-          break;
-      }
-      at += length;
+  /** Sends one batch of replies: through the channel when it can carry it, else as a message. */
+  #send(records: unknown[], transfer: Transferable[] | undefined): void {
+    const channel = this.#channel;
+    const sent = channel === undefined || transfer !== undefined ? "no" : channel.send(records);
+    if (sent === "no") this.#options.post({ type: "batch", records }, transfer);
+    else if (sent === "wake") this.#options.post({ type: "wake" });
+    // Answered: watch for the next request for a moment, as a chatty host sends it at once.
+    if (channel !== undefined && this.#outstanding === 0 && !this.#draining && !this.#drainQueued) {
+      this.#drainQueued = true;
+      queueMicrotask(this.#drainLater);
     }
+  }
+
+  /** A reply batch that could not be serialised: only a result may fail, and its call fails, saying why. */
+  #unsendable(record: unknown[], cause: unknown): void {
+    if (record[0] !== OK) throw cause;
+    const reason = toWireError(cause);
+    this.#options.post({
+      type: "batch",
+      records: [ERR, record[1], {
+        name: "DataCloneError",
+        message: `the result cannot be sent to the host: ${reason.message}`,
+      }],
+    });
   }
 
   /**
    * Takes the host's batches from the channel and answers them, spinning
    * briefly for the next one while nothing else needs the event loop.
    */
-  function drain(woken = false): void {
-    drainQueued = false;
-    if (channel === undefined || draining) return;
-    draining = true;
+  #drain(woken: boolean): void {
+    this.#drainQueued = false;
+    const channel = this.#channel;
+    if (channel === undefined || this.#draining) return;
+    this.#draining = true;
     try {
       do {
         channel.watching(true);
-        pump(channel, woken);
+        this.#pump(channel, woken);
       } while (channel.watching(false));
     } finally {
-      draining = false;
+      this.#draining = false;
     }
   }
 
@@ -215,34 +225,19 @@ export function serve(options: ServeOptions): (message: HostMessage) => void {
    *   by a message too, and sends its next call only once that arrives, so
    *   the first wait is longer, to catch that call and get back to spinning.
    */
-  function pump(channel: ChannelEnd, woken: boolean): void {
-    let budget = woken ? wokenSpinMs : spinMs;
+  #pump(channel: ChannelEnd, woken: boolean): void {
+    let budget = woken ? this.#wokenSpinMs : this.#spinMs;
     for (;;) {
       const batch = channel.receive();
       if (batch !== undefined) {
-        ordered.take(batch.order, batch.records);
-        replies.flush();
+        this.#ordered.take(batch.order, batch.records);
+        this.#replies.flush();
         continue;
       }
       // Async plugin code and batches that wait for a message need the event loop to turn.
-      if (outstanding > 0 || ordered.holding) return;
+      if (this.#outstanding > 0 || this.#ordered.holding) return;
       if (!channel.spin(budget)) return;
-      budget = spinMs;
+      budget = this.#spinMs;
     }
   }
-
-  return (message) => {
-    if (message.type === "init") {
-      start(message).catch((error) => {
-        // A failure of the loop itself (not of plugin code, which becomes error replies) is a crash.
-        queueMicrotask(() => {
-          throw error;
-        });
-      });
-    } else if (message.type === "batch") {
-      ordered.take(message.order, message.records);
-    } else if (message.type === "wake") {
-      drain(true);
-    }
-  };
 }

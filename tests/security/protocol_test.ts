@@ -157,8 +157,11 @@ Deno.test("worker tier: a stolen port speaks only what the host checks", async (
   }
 });
 
-/** A tier whose "runtime" answers init with `answer` and then whatever `after` holds. */
-function scriptedTier(answer: () => unknown, after: () => unknown[] = () => []): {
+/**
+ * A tier whose "runtime" answers init with `answer`, then sends what `after`
+ * holds `afterMs` later (in the same tick when 0).
+ */
+function scriptedTier(answer: () => unknown, after: () => unknown[] = () => [], afterMs = 20): {
   tier: IsolationTier;
   terminated: () => boolean;
 } {
@@ -172,10 +175,9 @@ function scriptedTier(answer: () => unknown, after: () => unknown[] = () => []):
           if (message.type !== "init") return;
           setTimeout(() => {
             events.message(answer() as never);
-            const messages = after();
-            if (messages.length > 0) {
-              setTimeout(() => messages.forEach((m) => events.message(m as never)), 20);
-            }
+            const send = () => after().forEach((m) => events.message(m as never));
+            if (afterMs === 0) send();
+            else setTimeout(send, afterMs);
           }, 0);
         },
         terminate() {
@@ -265,30 +267,16 @@ Deno.test("a plugin whose runtime sends garbage after the start is ended, not th
 
 Deno.test("a runtime that breaks the protocol right after ready fails the load", async () => {
   await using fixture = await tempPlugin({ name: "scripted" });
-  let terminated = false;
-  const tier: IsolationTier = {
-    name: "scripted",
-    enforces: { permissions: true, memoryLimit: true },
-    start(_spec, events) {
-      return {
-        send(message) {
-          if (message.type !== "init") return;
-          setTimeout(() => {
-            events.message({ ...READY, symbols: [] } as never);
-            events.message({ type: "batch", records: "x" } as never);
-          }, 0);
-        },
-        terminate() {
-          terminated = true;
-        },
-      };
-    },
-  };
+  const { tier, terminated } = scriptedTier(
+    () => ({ ...READY, symbols: [] }),
+    () => [{ type: "batch", records: "x" }],
+    0,
+  );
   await using host = new PluginHost({ isolation: "scripted" as IsolationName }, { scripted: tier });
   await assert.rejects(host.load(fixture.dir), (error: unknown) => {
     assert.ok(error instanceof PluginLoadError, String(error));
     assert.match(error.message, /broke the protocol/);
     return true;
   });
-  assert.ok(terminated);
+  assert.ok(terminated());
 });

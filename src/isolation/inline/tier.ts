@@ -10,6 +10,7 @@ import type { HostMessage, PluginMessage } from "../../wire/protocol.ts";
 import { createDispatcher, loadEntry, readyReply } from "../../runtime/dispatch.ts";
 import { serve } from "../../runtime/serve.ts";
 import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "../types.ts";
+import { callDirect } from "./call_direct.ts";
 
 function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
   let ended = false;
@@ -53,5 +54,6 @@ export const inlineTier: IsolationTier = {
   name: "inline",
   enforces: { permissions: false, memoryLimit: false },
   lowLatency: "direct",
+  callDirect,
   start: startInline,
 };

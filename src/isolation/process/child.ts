@@ -12,11 +12,13 @@ import {
   FramingError,
   TAG_BYTES,
 } from "../../wire/framing.ts";
+import { boundedWait } from "../../wire/bounded_wait.ts";
 import { granted } from "./args.ts";
 import { describeExit, LineBuffer, type ProcessLogLine, writeLogLine } from "./output.ts";
 import { releaseChild } from "./reaper.ts";
 import type { IsolateEvents, IsolateSpec } from "../types.ts";
 import type { ProcessIsolate, ProcessTierOptions } from "./tier.ts";
+import { errorText } from "../../wire/error_text.ts";
 
 const RSS_POLL_MS = 200;
 const STDIO_DRAIN_MS = 500;
@@ -60,23 +62,15 @@ function readRssMiB(path: string): number | undefined {
 }
 
 /** Whether `promise` settled (either way) within `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const settled = promise.then(() => true, () => true);
-  const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
-  try {
-    return await Promise.race([settled, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return boundedWait(promise.then(() => true, () => true), {
+    timeoutMs: ms,
+    onTimeout: () => false,
+  });
 }
 
 function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function rethrowLater(error: unknown): void {

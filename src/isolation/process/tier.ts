@@ -16,6 +16,8 @@ import { ChildIsolate, type ChildOptions } from "./child.ts";
 import type { ProcessLogLine } from "./output.ts";
 import { reaperAvailable, releaseChild, startReaper, watchChild } from "./reaper.ts";
 import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "../types.ts";
+import { errorText } from "../../wire/error_text.ts";
+import { positiveOption } from "../../errors/options.ts";
 
 const MIB = 1024 * 1024;
 
@@ -76,10 +78,6 @@ type TierOptions = Omit<Required<ProcessTierOptions>, "maxMessageBytes" | "log">
   log: ProcessTierOptions["log"];
 };
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function startProcess(
   spec: IsolateSpec,
   events: IsolateEvents,
@@ -108,7 +106,7 @@ function startProcess(
         : "fix what the message names, or use the worker tier";
     throw new PluginLoadError(
       spec.plugin,
-      `the DENO_DIR of its process could not be made: ${message(cause)}; ${fix}`,
+      `the DENO_DIR of its process could not be made: ${errorText(cause)}; ${fix}`,
       { cause },
     );
   }
@@ -132,7 +130,7 @@ function startProcess(
     throw new PluginLoadError(
       spec.plugin,
       `its process could not start: ${
-        message(cause)
+        errorText(cause)
       }; the host needs --allow-run=${Deno.execPath()}`,
       { cause },
     );
@@ -151,18 +149,16 @@ function startProcess(
 export function createProcessTier(options: ProcessTierOptions = {}): IsolationTier {
   const resolved: TierOptions = {
     log: options.log,
-    killAfterMs: options.killAfterMs ?? 200,
-    maxMessageBytes: options.maxMessageBytes,
+    killAfterMs: positiveOption("create process tier", "killAfterMs", options.killAfterMs, 200),
+    maxMessageBytes: options.maxMessageBytes === undefined ? undefined : positiveOption(
+      "create process tier",
+      "maxMessageBytes",
+      options.maxMessageBytes,
+      0,
+      "bytes",
+    ),
     watchParent: options.watchParent ?? true,
   };
-  for (const key of ["killAfterMs", "maxMessageBytes"] as const) {
-    const value = options[key];
-    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
-      throw new RangeError(
-        `Cannot create process tier: ${key} must be a positive number; current value is ${value}`,
-      );
-    }
-  }
   return {
     name: "process",
     enforces: { permissions: true, memoryLimit: true },

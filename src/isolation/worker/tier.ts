@@ -9,6 +9,8 @@ import { toWorkerPermissions } from "../../permissions/permissions.ts";
 import type { PluginMessage } from "../../wire/protocol.ts";
 import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "../types.ts";
 import { promptsPossible, workerOptionsState } from "../host_flags.ts";
+import { sharedDenoDirWritableBy } from "../process/deno_dir.ts";
+import { errorText } from "../../wire/error_text.ts";
 
 const WORKER_MAIN = new URL("../../runtime/worker_main.ts", import.meta.url);
 
@@ -81,10 +83,6 @@ function startWorker(spec: IsolateSpec, events: IsolateEvents): Isolate {
   };
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
 /**
  * Runs each plugin in a Web Worker with `deno.permissions` set to its
  * effective grant. Needs `--unstable-worker-options` (or
@@ -95,5 +93,14 @@ export const workerTier: IsolationTier = {
   enforces: { permissions: true, memoryLimit: false },
   lowLatency: "channel",
   clones: true,
+  checkGrant(grant) {
+    // A worker cannot be denied part of its grant, so one that could write the process tier's
+    // shared DENO_DIR could plant code that process-tier children run.
+    const cache = sharedDenoDirWritableBy(grant.write);
+    if (cache === undefined) return undefined;
+    return `its write grant ${JSON.stringify(grant.write)} covers ${cache}, where process-tier ` +
+      "plugins' module cache lives, and a worker cannot be denied part of a grant; " +
+      'grant a narrower folder, or load it with isolation: "process"';
+  },
   start: startWorker,
 };

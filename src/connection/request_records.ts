@@ -1,0 +1,62 @@
+import { PayloadTooLargeError } from "../errors/call_errors.ts";
+import { copyOnce } from "../wire/copy_once.ts";
+import { measure } from "../wire/payload.ts";
+import { CALL, GET, type RecordBatch, type RequestTag, SET } from "../wire/records.ts";
+import { takeTransfers } from "../wire/transfer.ts";
+
+/**
+ * Why a request may not be sent, or undefined when it may: its arguments
+ * (a call) or value (a set) measure more than `maxMessageBytes`.
+ */
+export function requestTooLarge(
+  plugin: string,
+  tag: RequestTag,
+  symbol: string,
+  payload: unknown,
+  maxMessageBytes: number,
+): PayloadTooLargeError | undefined {
+  if (tag === GET) return undefined;
+  const { bytes } = measure(payload, maxMessageBytes);
+  if (bytes <= maxMessageBytes) return undefined;
+  return new PayloadTooLargeError(
+    plugin,
+    symbol,
+    tag === CALL ? "arguments" : "value",
+    bytes,
+    maxMessageBytes,
+  );
+}
+
+/**
+ * Writes a request's record into the outbox, with what it transfers: the
+ * buffers plugin code marked, or, when `copies` (the tier clones and can
+ * transfer) and none are marked, a call's large buffers copied once.
+ *
+ * @param payload A call's arguments (an array the connection may keep), or a set's value.
+ */
+export function writeRequest(
+  outbox: RecordBatch,
+  id: number,
+  tag: RequestTag,
+  symbol: string,
+  payload: unknown,
+  copies: boolean,
+): void {
+  const records = outbox.open();
+  if (tag === CALL) {
+    const args = payload as unknown[];
+    const marked = takeTransfers(args);
+    records.push(CALL, id, symbol, args.length);
+    for (let index = 0; index < args.length; index++) {
+      const copied = copies && marked === undefined ? copyOnce(args[index]) : undefined;
+      records.push(copied === undefined ? args[index] : copied.value);
+      if (copied !== undefined) outbox.transfer([copied.transfer]);
+    }
+    outbox.transfer(marked);
+  } else if (tag === SET) {
+    records.push(SET, id, symbol, payload);
+    outbox.transfer(takeTransfers([payload]));
+  } else {
+    records.push(GET, id, symbol);
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The public interface of a loaded plugin: `lookup()` in the style of Go's
+ * `plugin.Lookup`, `call()`, and `close()`.
+ *
+ * @module
+ */
+import type { Contract, ContractSymbols, RemoteOf } from "../contract/contract.ts";
+import type { CallOptions, LookupOptions, Remote } from "../contract/call_types.ts";
+import type { Manifest } from "../manifest/manifest.ts";
+import type { PermissionGrant } from "../permissions/permissions.ts";
+import type { SymbolInfo } from "../wire/protocol.ts";
+import type { IsolationName } from "./types.ts";
+
+/**
+ * A loaded plugin. `S` holds the symbols of its contract, when it was loaded
+ * with one, so that `lookup()` is typed without generics.
+ *
+ * Every call, read and write has a deadline (`timeoutMs`) and may take a
+ * `signal`. A function from `lookup()` keeps its arguments to itself: its
+ * deadline and signal are the ones given to `lookup()`, so for a call of its
+ * own, look it up with them (a lookup is cheap and sends nothing).
+ * `call()`, and a variable's `get()` and `set()`, take them per call too.
+ * A deadline always rejects with `PluginTimeoutError`, also one that came as
+ * a signal made by `AbortSignal.timeout()`, which is kept as its `cause`;
+ * any other abort rejects with the signal's reason.
+ */
+export interface Plugin<S extends ContractSymbols = Record<never, never>> extends AsyncDisposable {
+  /** The plugin's name, from its manifest. */
+  readonly name: string;
+  /** The plugin's version, from its manifest. */
+  readonly version: string;
+  /** The plugin's folder, absolute; empty for a compiled-in plugin. */
+  readonly dir: string;
+  /** The plugin's parsed manifest. */
+  readonly manifest: Manifest;
+  /** The effective grant the plugin runs with: what it asked for and the host allowed. */
+  readonly permissions: PermissionGrant;
+  /** The isolation tier the plugin runs in, e.g. `"worker"`. */
+  readonly isolation: IsolationName;
+  /** The contract negotiated at load time, if the plugin was loaded with one. */
+  readonly contract: Contract | undefined;
+  /** Every export of the plugin with its kind, sorted by name. */
+  readonly symbols: readonly SymbolInfo[];
+  /** Whether the plugin was closed, or crashed with no restart left. */
+  readonly closed: boolean;
+  /** How many times the plugin was restarted after a crash. */
+  readonly restarts: number;
+  /**
+   * Whether calls go over a low-latency channel: loaded with
+   * `lowLatency: true` in the worker tier, and not restarting right now.
+   */
+  readonly lowLatency: boolean;
+
+  /**
+   * Looks up an export of the plugin's contract: typed from its schemas, and
+   * validated at the boundary.
+   *
+   * @param name The export's name.
+   * @param options Its expected kind; a deadline and a signal for every call through the result.
+   * @returns An async function, or a {@linkcode Variable}.
+   * @throws {SymbolNotFoundError} When the plugin does not export `name`.
+   * @throws {SymbolKindError} When `options.kind` is given and differs.
+   * @throws {RangeError} When `options.timeoutMs` is not a positive number.
+   *
+   * @example Typed by a contract
+   * ```ts
+   * import { createHost, defineContract, fn } from "@sandplug/host";
+   * import { z } from "zod";
+   * import assert from "node:assert/strict";
+   *
+   * const sorter = defineContract({
+   *   name: "sorter",
+   *   version: "1.0.0",
+   *   symbols: { less: fn({ args: [z.number(), z.number()], returns: z.boolean() }) },
+   * });
+   * await using host = createHost();
+   * host.register("qos", { less: (a: number, b: number) => a < b }, {
+   *   implements: { sorter: "1.0.0" },
+   * });
+   * const plugin = await host.load("qos", { contract: sorter });
+   * const less = plugin.lookup("less"); // (a: number, b: number) => Promise<boolean>
+   * assert.equal(await less(1, 2), true);
+   * ```
+   */
+  lookup<K extends keyof S & string>(name: K, options?: LookupOptions): RemoteOf<S[K]>;
+  /**
+   * Looks up an export by name, like Go's `p.Lookup("Name")`. A function
+   * comes back as an async function; a variable as a {@linkcode Variable};
+   * a constant as a read-only `Variable`. The deadline and signal in
+   * `options` bound every call made through a function it returns.
+   *
+   * @param name The export's name.
+   * @param options Its expected kind; a deadline and a signal for every call through the result.
+   * @returns An async function, or a {@linkcode Variable}.
+   * @throws {SymbolNotFoundError} When the plugin does not export `name`.
+   * @throws {SymbolKindError} When `options.kind` is given and differs.
+   * @throws {RangeError} When `options.timeoutMs` is not a positive number.
+   *
+   * @example Functions, with a deadline or a signal
+   * ```ts
+   * import { createHost, PluginTimeoutError } from "@sandplug/host";
+   * import assert from "node:assert/strict";
+   *
+   * const math = { add: (a: number, b: number) => a + b, hang: () => new Promise(() => {}) };
+   * await using host = createHost({ plugins: { math } });
+   * const plugin = await host.load("math");
+   * const add = plugin.lookup<(a: number, b: number) => number>("add");
+   * assert.equal(await add(1, 2), 3);
+   *
+   * const hang = plugin.lookup<() => void>("hang", { timeoutMs: 20 });
+   * await assert.rejects(hang(), PluginTimeoutError);
+   * const aborted = plugin.lookup<() => void>("hang", { signal: AbortSignal.timeout(20) });
+   * await assert.rejects(aborted(), (error: unknown) => {
+   *   assert.ok(error instanceof PluginTimeoutError);
+   *   assert.equal((error.cause as DOMException).name, "TimeoutError");
+   *   return true;
+   * });
+   * ```
+   */
+  lookup<T = unknown>(name: string, options?: LookupOptions): Remote<T>;
+
+  /**
+   * Calls an exported function, with a deadline or an abort signal of its own.
+   *
+   * @param name The function's name.
+   * @param args Its arguments, copied (an array the caller may reuse at once).
+   * @param options A deadline and a signal for this call.
+   * @returns What the function returned.
+   * @throws {SymbolNotFoundError} When the plugin does not export `name`.
+   * @throws {SymbolKindError} When `name` is not a function.
+   * @throws {PluginCallError} When plugin code threw.
+   * @throws {PluginTimeoutError} When the deadline passed.
+   * @throws {RangeError} When `options.timeoutMs` is not a positive number.
+   *
+   * @example Call by name
+   * ```ts
+   * import { createHost, PluginTimeoutError } from "@sandplug/host";
+   * import assert from "node:assert/strict";
+   *
+   * const math = { add: (a: number, b: number) => a + b, hang: () => new Promise(() => {}) };
+   * await using host = createHost({ plugins: { math } });
+   * const plugin = await host.load("math");
+   * assert.equal(await plugin.call("add", [1, 2]), 3);
+   * await assert.rejects(plugin.call("hang", [], { timeoutMs: 20 }), PluginTimeoutError);
+   * ```
+   */
+  call(name: string, args?: readonly unknown[], options?: CallOptions): Promise<unknown>;
+
+  /**
+   * Ends the plugin; pending calls reject with `PluginClosedError`, and so
+   * do later ones. Idempotent; `await using` calls it too.
+   *
+   * @returns A promise that settles once the plugin's isolate has ended.
+   *
+   * @example Close a plugin
+   * ```ts
+   * import { createHost, PluginClosedError } from "@sandplug/host";
+   * import assert from "node:assert/strict";
+   *
+   * await using host = createHost({ plugins: { math: { add: (a: number, b: number) => a + b } } });
+   * const plugin = await host.load("math");
+   * await plugin.close();
+   * assert.equal(plugin.closed, true);
+   * await assert.rejects(plugin.call("add", [1, 2]), PluginClosedError);
+   * ```
+   */
+  close(): Promise<void>;
+}

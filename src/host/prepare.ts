@@ -1,0 +1,61 @@
+/**
+ * The first step of a load: find the plugin, compiled in or on disk, and run
+ * every check that needs no isolate.
+ *
+ * @module
+ */
+import type { Manifest } from "../manifest/manifest.ts";
+import {
+  type PermissionGrant,
+  type ResolvedPolicy,
+  resolveGrant,
+} from "../permissions/permissions.ts";
+import { checkNoEscapingLinks } from "../load/folder_check.ts";
+import { findPlugin } from "../load/locate.ts";
+import { checkModuleGraphAsync } from "../load/module_graph.ts";
+import { fromFileUrl } from "../load/file_url.ts";
+import { isBareName, type Registry } from "./registry.ts";
+import type { PluginModule } from "./types.ts";
+
+/** Everything needed to start one plugin, whether from disk or compiled in. */
+export interface Prepared {
+  readonly manifest: Manifest;
+  /** The plugin's folder, absolute; empty for a compiled-in plugin. */
+  readonly dir: string;
+  /** The URL of its entry module; empty for a compiled-in plugin. */
+  readonly entry: string;
+  readonly grant: PermissionGrant;
+  /** A compiled-in plugin's exports. */
+  readonly module?: PluginModule;
+}
+
+/**
+ * Finds the plugin `path` names and checks it. A bare name is looked up in
+ * the registry; anything else is found on disk and its folder and module
+ * graph checked, synchronously but for the graph: on a local folder each file
+ * system call takes microseconds, where an asynchronous one costs a
+ * thread-pool round trip, and many loads at once would queue on it. The graph
+ * check alone lets the event loop run between modules, as a large graph takes
+ * up to a second to scan.
+ *
+ * @throws {PluginLoadError} When a bare name is not a compiled-in plugin.
+ * @throws {ManifestError | PermissionDeniedError | ImportDeniedError} From the checks.
+ */
+export async function prepare(
+  path: string | URL,
+  registry: Registry,
+  policy: ResolvedPolicy,
+  signal: AbortSignal | undefined,
+): Promise<Prepared> {
+  if (isBareName(path)) {
+    const { manifest, module } = registry.get(path);
+    const grant = resolveGrant(manifest, "", policy);
+    // Compiled-in code has no folder of its own to read.
+    return { manifest, dir: "", entry: "", grant: { ...grant, read: [] }, module };
+  }
+  const { dir, manifest, entry } = findPlugin(path);
+  const grant = resolveGrant(manifest, dir, policy);
+  checkNoEscapingLinks(manifest.name, dir, grant.write);
+  await checkModuleGraphAsync(manifest.name, fromFileUrl(entry), dir, grant, signal);
+  return { manifest, dir, entry, grant };
+}
