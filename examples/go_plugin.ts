@@ -9,7 +9,7 @@
  * f.(func())() // prints "My custom code prints PluginInputNumber: 7"
  * ```
  *
- * Run: deno run --allow-read=. --no-prompt examples/go_plugin.ts
+ * Run: DENO_NO_PROMPT=1 deno run --allow-read=. --allow-env=DENO_NO_PROMPT examples/go_plugin.ts
  */
 import { createHost, type Variable } from "@sandplug/host";
 

@@ -7,7 +7,8 @@
  * A sort is chatty (it calls `Less` n log n times, one after another), so
  * the example then times a larger sort in each.
  *
- * Run: deno run --allow-read=. --allow-run --allow-write=/tmp --no-prompt examples/queue_sort.ts
+ * Run: DENO_NO_PROMPT=1 deno run --allow-read=. --allow-run --allow-write=/tmp \
+ *   --allow-env=DENO_NO_PROMPT examples/queue_sort.ts
  */
 import { createHost, defineContract, fn } from "@sandplug/host";
 import { z } from "zod";

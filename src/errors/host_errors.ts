@@ -22,11 +22,22 @@ export class UnstableFlagError extends PluginError {
   /** Always "UNSTABLE_FLAG_MISSING". */
   override readonly code = "UNSTABLE_FLAG_MISSING";
 
-  /** Makes the error; its message names the flag and the deno.json line that fix it. */
-  constructor() {
+  /**
+   * Makes the error; its message names the flag and the deno.json line that fix it.
+   *
+   * @param state `"unknown"` when the host could not tell (the message then names the read
+   * grant that lets it) rather than saw the feature off.
+   */
+  constructor(state: "off" | "unknown" = "off") {
     super(
-      "Cannot start a plugin worker: per-worker permissions need Deno's worker-options feature, which is off; " +
-        'run the host with `deno run --unstable-worker-options …` or add `"unstable": ["worker-options"]` to deno.json',
+      "Cannot start a plugin worker: per-worker permissions need Deno's worker-options feature, " +
+        (state === "off"
+          ? "which is off; run the host with `deno run --unstable-worker-options …` or add " +
+            '`"unstable": ["worker-options"]` to deno.json'
+          : "and the host cannot tell whether it is on (without it Deno would end the host, exit " +
+            "code 70): Deno lets it read its command line only under --allow-all, and no deno.json " +
+            'it may read turns the feature on; add `"unstable": ["worker-options"]` to deno.json ' +
+            "and let the host read that file (e.g. --allow-read=./deno.json)"),
     );
     this.name = "UnstableFlagError";
   }
@@ -49,11 +60,22 @@ export class PermissionPromptError extends PluginError {
   /** Always "PERMISSION_PROMPT_POSSIBLE". */
   override readonly code = "PERMISSION_PROMPT_POSSIBLE";
 
-  /** Makes the error; its message names the flag, the variable and the tier that fix it. */
-  constructor() {
+  /**
+   * Makes the error; its message names the flag, the variable and the tier that fix it.
+   *
+   * @param state `"unknown"` when the host could not tell whether prompts are off (the message
+   * then names the grants that let it) rather than saw them on.
+   */
+  constructor(state: "possible" | "unknown" = "possible") {
     super(
-      "Cannot start a plugin worker: the host runs on a terminal where Deno would ask you to grant a plugin's " +
-        "denied permissions; run the host with `deno run --no-prompt …` or DENO_NO_PROMPT=1, " +
+      "Cannot start a plugin worker: the host runs on a terminal where Deno " +
+        (state === "possible"
+          ? "would ask you to grant a plugin's denied permissions; run the host with " +
+            "`deno run --no-prompt …` or DENO_NO_PROMPT=1, "
+          : "may ask you to grant a plugin's denied permissions, and the host cannot tell whether " +
+            "prompts are off: Deno lets it see --no-prompt only under --allow-all, and it may not " +
+            "read DENO_NO_PROMPT; run the host with DENO_NO_PROMPT=1 and " +
+            "--allow-env=DENO_NO_PROMPT, ") +
         'or load the plugin with isolation: "process"',
     );
     this.name = "PermissionPromptError";

@@ -76,7 +76,7 @@ export interface Host extends EventTarget, AsyncDisposable {
    * @throws {PermissionDeniedError} When it asks for more than the policy allows.
    * @throws {IncompatiblePluginError} When it does not fit the contract or protocol.
    * @throws {PluginLoadError} When its code fails to load, or a bare name is not a compiled-in plugin.
-   * @throws {UnstableFlagError} When the host runs without `--unstable-worker-options`.
+   * @throws {UnstableFlagError} When Deno's worker-options feature is off, or the host cannot tell.
    * @throws {HostClosedError} When the host is closed, or closes while the plugin loads.
    *
    * @example Load a folder, look up its exports

@@ -12,7 +12,7 @@ import {
 } from "../permissions/permissions.ts";
 import { checkNoEscapingLinks } from "../load/folder_check.ts";
 import { findPlugin } from "../load/locate.ts";
-import { checkModuleGraphAsync } from "../load/module_graph.ts";
+import { type CheckedGraph, checkModuleGraphAsync } from "../load/module_graph.ts";
 import { fromFileUrl } from "../load/file_url.ts";
 import { isBareName, type Registry } from "./registry.ts";
 import type { PluginModule } from "./types.ts";
@@ -25,6 +25,8 @@ export interface Prepared {
   /** The URL of its entry module; empty for a compiled-in plugin. */
   readonly entry: string;
   readonly grant: PermissionGrant;
+  /** What the import check vouched for (a plugin on disk), for a tier that must tell changed code. */
+  readonly graph?: CheckedGraph;
   /** A compiled-in plugin's exports. */
   readonly module?: PluginModule;
 }
@@ -56,6 +58,6 @@ export async function prepare(
   const { dir, manifest, entry } = findPlugin(path);
   const grant = resolveGrant(manifest, dir, policy);
   checkNoEscapingLinks(manifest.name, dir, grant.write);
-  await checkModuleGraphAsync(manifest.name, fromFileUrl(entry), dir, grant, signal);
-  return { manifest, dir, entry, grant };
+  const graph = await checkModuleGraphAsync(manifest.name, fromFileUrl(entry), dir, grant, signal);
+  return { manifest, dir, entry, grant, graph };
 }

@@ -21,6 +21,12 @@ export interface IsolateSpec {
   readonly manifest: Manifest;
   /** The effective grant the isolate must hold, and nothing more. */
   readonly grant: PermissionGrant;
+  /**
+   * What the host's import check vouched for, for a plugin on disk: a digest
+   * of its modules' content, so that a tier which imports them into a
+   * long-lived isolate can tell changed code from code it imported before.
+   */
+  readonly graph?: { readonly digest: string; readonly absoluteImports: boolean };
   /** A module already in memory (a plugin compiled into the host), used instead of importing `entry`. */
   readonly module?: Readonly<Record<string, unknown>>;
   /** The host's `maxMessageBytes`: the largest payload, in approximate bytes, one call may carry. */

@@ -12,6 +12,10 @@
  * and reaches the same verdict. Only passes are remembered; a refused plugin is
  * scanned again, so its error is always fresh.
  *
+ * The same digest, over data modules too (read, never scanned), tells the
+ * inline tier whether a plugin's code changed since it imported it: Deno
+ * keeps an imported module for the life of the process.
+ *
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
@@ -34,10 +38,27 @@ const MAX_ENTRIES = 256;
 /** How many file paths all entries may hold together, so that huge graphs cannot grow the memory unbounded. */
 const MAX_PATHS = 20_000;
 
-/** What a passed check read: the paths in order, and a digest over each path and its bytes. */
+/**
+ * What a passed check vouches for: the module graph's content as it read it,
+ * which a tier that imports the graph in the host's own isolate needs in
+ * order to tell a changed plugin from one it imported before.
+ */
+export interface CheckedGraph {
+  /** The hex SHA-256 over the path and bytes of every module the check read, in the order it read them. */
+  readonly digest: string;
+  /**
+   * Whether a module of the plugin imports one of its own modules by an
+   * absolute path or a `file:` URL: that module's URL is then the same
+   * whatever URL its importer was loaded under.
+   */
+  readonly absoluteImports: boolean;
+}
+
+/** What a passed check read: the paths in order, which of them are data modules, and what it vouches for. */
 interface Entry {
   readonly paths: readonly string[];
-  readonly digest: string;
+  readonly data: ReadonlySet<string>;
+  readonly graph: CheckedGraph;
 }
 
 const passed = new Map<string, Entry>();
@@ -64,10 +85,54 @@ export function readModule(path: string, limit: number): Uint8Array | undefined 
   }
 }
 
+/**
+ * The most bytes of data modules (JSON, text, bytes, Wasm: imported, never
+ * scanned) read for the digest over a whole graph. They only tell a changed
+ * plugin from an unchanged one, so past this a data module's size and times
+ * stand in for its bytes, and the host's work per load stays bounded.
+ */
+export const MAX_DATA_BYTES = 16 * 1024 * 1024;
+
+const encoder = new TextEncoder();
+
+/**
+ * Reads a data module for the digest alone: its bytes when it holds at most
+ * `limit`, else its size, times and inode as text, or undefined when it is
+ * not a regular file or cannot be read. It refuses nothing: the check never
+ * needed its bytes.
+ */
+export function readDataModule(path: string, limit: number): Uint8Array | undefined {
+  try {
+    return readBounded(path, limit);
+  } catch (error) {
+    if (!(error instanceof FileTooLargeError)) return undefined;
+  }
+  try {
+    const { size, mtime, ctime, ino } = Deno.statSync(path);
+    return encoder.encode(`\0stat ${size} ${mtime?.getTime()} ${ctime?.getTime()} ${ino}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the data modules of one graph within {@linkcode MAX_DATA_BYTES}, in the order given. */
+export class DataBudget {
+  #left = MAX_DATA_BYTES;
+
+  /** {@linkcode readDataModule} with what is left of the budget. */
+  read(path: string): Uint8Array | undefined {
+    const bytes = readDataModule(path, Math.min(MAX_MODULE_BYTES, this.#left));
+    this.#left -= bytes?.byteLength ?? 0;
+    return bytes;
+  }
+}
+
 /** Builds an entry's digest while the check reads files. */
 export class ReadLog {
   readonly #hash: Hash = createHash("sha256");
   readonly #paths: string[] = [];
+  readonly #data = new Set<string>();
+  #absoluteImports = false;
 
   /** Records one file as read: its bytes, or undefined when it could not be read. */
   add(path: string, bytes: Uint8Array | undefined): void {
@@ -83,9 +148,30 @@ export class ReadLog {
     }
   }
 
+  /** Records a data module as read by {@linkcode DataBudget.read}. */
+  addData(path: string, bytes: Uint8Array | undefined): void {
+    this.#data.add(path);
+    this.add(path, bytes);
+  }
+
+  /** Records that a module imports one of the plugin's own modules by an absolute path or `file:` URL. */
+  noteAbsoluteImport(): void {
+    this.#absoluteImports = true;
+  }
+
+  /** Whether {@linkcode ReadLog.noteAbsoluteImport} was called. */
+  get absoluteImports(): boolean {
+    return this.#absoluteImports;
+  }
+
   /** The paths recorded so far, in order. */
   get paths(): readonly string[] {
     return this.#paths;
+  }
+
+  /** Which of them are data modules. */
+  get data(): ReadonlySet<string> {
+    return this.#data;
   }
 
   /** The hex SHA-256 over every recorded path and its bytes; ends the log. */
@@ -99,22 +185,22 @@ export class ReadLog {
  * unchanged. A changed file forgets the entry. A generator that yields after
  * each file it hashes, so that a caller can let other work run between files
  * (the files can add up to {@linkcode MAX_GRAPH_BYTES}); its return value is
- * the answer.
+ * the answer: what that check vouched for, or undefined.
  *
  * @param key Everything the check depends on besides file contents, as one string.
  */
-export function* passedBefore(key: string): Generator<void, boolean, void> {
+export function* passedBefore(key: string): Generator<void, CheckedGraph | undefined, void> {
   const entry = passed.get(key);
   if (entry !== undefined) {
     forget(key);
-    if ((yield* digestOf(entry.paths)) === entry.digest) {
+    if ((yield* digestOf(entry.paths, entry.data)) === entry.graph.digest) {
       remember(key, entry); // now the most recently used
       hits++;
-      return true;
+      return entry.graph;
     }
   }
   misses++;
-  return false;
+  return undefined;
 }
 
 /**
@@ -122,10 +208,19 @@ export function* passedBefore(key: string): Generator<void, boolean, void> {
  * when they no longer fit the check's size limits, which a fresh check then
  * reports. Yields after each file.
  */
-function* digestOf(paths: readonly string[]): Generator<void, string | undefined, void> {
+function* digestOf(
+  paths: readonly string[],
+  data: ReadonlySet<string>,
+): Generator<void, string | undefined, void> {
   const log = new ReadLog();
+  const dataBudget = new DataBudget();
   let left = MAX_GRAPH_BYTES;
   for (const path of paths) {
+    if (data.has(path)) {
+      log.add(path, dataBudget.read(path));
+      yield;
+      continue;
+    }
     let bytes: Uint8Array | undefined;
     try {
       bytes = readModule(path, Math.min(MAX_MODULE_BYTES, left));
@@ -143,12 +238,15 @@ function* digestOf(paths: readonly string[]): Generator<void, string | undefined
  * Remembers that the check with these inputs passed, having read the files in `log`.
  *
  * @param key Everything the check depends on besides file contents, as one string.
+ * @returns What the check vouches for (also when the graph is too large to remember).
  */
-export function rememberPass(key: string, log: ReadLog): void {
+export function rememberPass(key: string, log: ReadLog): CheckedGraph {
   const paths = [...log.paths];
-  if (paths.length > MAX_PATHS) return;
+  const graph = { digest: log.digest(), absoluteImports: log.absoluteImports };
+  if (paths.length > MAX_PATHS) return graph;
   forget(key);
-  remember(key, { paths, digest: log.digest() });
+  remember(key, { paths, data: new Set(log.data), graph });
+  return graph;
 }
 
 function remember(key: string, entry: Entry): void {

@@ -141,7 +141,7 @@ function isRealFolder(context: LinkContext, path: string): boolean {
   if (context.realFolders.has(path)) return true;
   let real = false;
   try {
-    real = Deno.lstatSync(path).isDirectory;
+    real = mayRead(path) && Deno.lstatSync(path).isDirectory;
   } catch {
     // Missing or unreadable: it could become a link before the plugin runs.
   }
@@ -152,10 +152,21 @@ function isRealFolder(context: LinkContext, path: string): boolean {
 /** `path` with the links in its existing part resolved, and the rest (not yet created) as written. */
 function resolvedLocation(path: string): string {
   try {
+    // Asked without permission, Deno would prompt on the host's terminal; the parent may do.
+    if (!mayRead(path)) throw new Deno.errors.NotCapable();
     return Deno.realPathSync(path);
   } catch {
     const parent = dirname(path);
     return parent === path ? path : join(resolvedLocation(parent), basename(path));
+  }
+}
+
+/** Whether the host may read `path`, asked without a prompt. */
+function mayRead(path: string): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "read", path }).state === "granted";
+  } catch {
+    return false;
   }
 }
 

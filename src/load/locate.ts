@@ -1,6 +1,6 @@
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ManifestError } from "../errors/errors.ts";
+import { ManifestError, PluginLoadError } from "../errors/errors.ts";
 import { fromFileUrl } from "./file_url.ts";
 import { type Manifest, parseManifest } from "../manifest/manifest.ts";
 import { FileTooLargeError, formatBytes, readBounded } from "./bounded_read.ts";
@@ -26,12 +26,19 @@ export interface PluginOnDisk {
  * where an asynchronous one costs a thread-pool round trip (about 70 µs, and
  * far more with many loads in flight), which dominated the host's side of a load.
  *
+ * Every path is checked against the host's read permission first: a read it
+ * lacks would otherwise make Deno prompt on the host's terminal, or fail
+ * with a bare `NotCapable`.
+ *
  * @throws {TypeError} When the path is not a non-empty string or URL.
+ * @throws {PluginLoadError} When the host may not read the plugin's folder; names the flag.
  * @throws {ManifestError} When the folder, plugin.json or entry is missing, or the manifest is invalid.
  */
 export function findPlugin(path: string | URL): PluginOnDisk {
   const located = locate(path);
   const dir = Deno.realPathSync(located.dir);
+  // A folder reached through a link is read at its real path from here on.
+  if (dir !== located.dir) mustRead(dir, dir);
   const manifest = readManifest(located.file, located.shown);
   const entry = entryUrl(manifest, dir, located.shown);
   return { dir, manifest, entry };
@@ -47,6 +54,7 @@ function locate(path: string | URL): { file: string; dir: string; shown: string 
     throw new TypeError("Cannot load plugin: path is empty; pass the plugin's folder");
   }
   const absolute = path instanceof URL ? fromFileUrl(path.href) : resolve(path);
+  mustRead(absolute, absolute.endsWith(".json") ? dirname(absolute) : absolute);
   let file = absolute;
   try {
     if (Deno.statSync(absolute).isDirectory) file = join(absolute, "plugin.json");
@@ -58,7 +66,29 @@ function locate(path: string | URL): { file: string; dir: string; shown: string 
       message: "does not exist; pass the plugin's folder or its plugin.json",
     }], { cause });
   }
+  mustRead(dirname(file), dirname(file));
   return { file, dir: dirname(file), shown: relative(Deno.cwd(), file) || basename(file) };
+}
+
+/**
+ * Refuses, before Deno is asked, a path the host may not read.
+ *
+ * @param path What is about to be read.
+ * @param folder The plugin folder it belongs to, which the flag must grant.
+ */
+function mustRead(path: string, folder: string): void {
+  let state: Deno.PermissionState;
+  try {
+    state = Deno.permissions.querySync({ name: "read", path }).state;
+  } catch {
+    state = "denied";
+  }
+  if (state === "granted") return;
+  throw new PluginLoadError(
+    relative(Deno.cwd(), folder) || folder,
+    `the host may not read its folder: read permission for ${path} is "${state}"; ` +
+      `run the host with --allow-read=${folder} (or a folder that holds it)`,
+  );
 }
 
 function readManifest(file: string, shown: string): Manifest {

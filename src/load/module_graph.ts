@@ -5,6 +5,8 @@ import { scanImports } from "./import_scanner.ts";
 import { FileTooLargeError, formatBytes } from "./bounded_read.ts";
 import { MAX_NESTING, NestingTooDeepError } from "./nesting_guard.ts";
 import {
+  type CheckedGraph,
+  DataBudget,
   MAX_GRAPH_BYTES,
   MAX_MODULE_BYTES,
   passedBefore,
@@ -13,6 +15,8 @@ import {
   rememberPass,
 } from "./check_cache.ts";
 import { coversPackage, isWithin, type PermissionGrant } from "../permissions/permissions.ts";
+
+export type { CheckedGraph } from "./check_cache.ts";
 
 const SCANNED = new Set([".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"]);
 
@@ -43,13 +47,17 @@ function importHostAllowed(url: URL, grant: PermissionGrant): boolean {
   return grant.import.some((item) => item === hostOf(url) || item === url.hostname);
 }
 
-/** Why a specifier is refused, or undefined when it is allowed; `next` receives local files to scan. */
+/**
+ * Why a specifier is refused, or undefined when it is allowed; `next`
+ * receives local files to scan, and whether the specifier names one by an
+ * absolute path or URL rather than relative to its importer.
+ */
 function judge(
   specifier: string,
   importer: URL,
   dir: string,
   grant: PermissionGrant,
-  next: (path: string) => void,
+  next: (path: string, absolute: boolean) => void,
 ): string | undefined {
   if (specifier.includes("\\")) {
     return "it is written with an escape sequence, and Deno loads what the escape means, " +
@@ -68,7 +76,7 @@ function judge(
     if (!isWithin(path, dir)) {
       return "it leaves the plugin folder; keep the plugin's code and data inside it";
     }
-    next(path);
+    next(path, !specifier.startsWith("."));
     return undefined;
   }
   const scheme = specifier.match(/^([A-Za-z][A-Za-z0-9+.-]*):/)?.[1]?.toLowerCase();
@@ -138,6 +146,7 @@ const SLICE_MS = 16;
  * This form runs to the end in one go; the host uses
  * {@linkcode checkModuleGraphAsync}, which lets its event loop run between modules.
  *
+ * @returns What the check vouches for: the digest of the modules it read, for telling a changed plugin apart.
  * @throws {ImportDeniedError} Listing the refused imports with their file and line (the first 100).
  * @throws {PluginLoadError} When a module or the whole graph is over its size limit, or the
  * graph has too many modules.
@@ -147,10 +156,12 @@ export function checkModuleGraph(
   entry: string,
   dir: string,
   grant: PermissionGrant,
-): void {
+): CheckedGraph {
   const steps = walk(plugin, entry, dir, grant);
-  while (!steps.next().done) {
+  for (;;) {
     // each step is one module read and scanned
+    const step = steps.next();
+    if (step.done) return step.value;
   }
 }
 
@@ -161,6 +172,7 @@ export function checkModuleGraph(
  * module's scan at most (tens of milliseconds at the size limit), not by the
  * whole graph's.
  *
+ * @returns What the check vouches for: the digest of the modules it read, for telling a changed plugin apart.
  * @throws {ImportDeniedError} Listing the refused imports with their file and line (the first 100).
  * @throws {PluginLoadError} When a module or the whole graph is over its size limit, or the
  * graph has too many modules.
@@ -172,9 +184,12 @@ export async function checkModuleGraphAsync(
   dir: string,
   grant: PermissionGrant,
   signal?: AbortSignal,
-): Promise<void> {
+): Promise<CheckedGraph> {
+  const steps = walk(plugin, entry, dir, grant);
   let start = performance.now();
-  for (const _ of walk(plugin, entry, dir, grant)) {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
     if (performance.now() - start < SLICE_MS) continue;
     await new Promise((resolve) => setTimeout(resolve, 0));
     signal?.throwIfAborted();
@@ -188,16 +203,18 @@ function* walk(
   entry: string,
   dir: string,
   grant: PermissionGrant,
-): Generator<void, void, void> {
+): Generator<void, CheckedGraph, void> {
   // The verdict depends on these, on the bytes of the files read, and on nothing else
   // (the plugin's name only appears in the error, and only passes are remembered).
   const key = JSON.stringify([entry, dir, grant]);
-  if (yield* passedBefore(key)) return;
+  const before = yield* passedBefore(key);
+  if (before !== undefined) return before;
   const log = new ReadLog();
   const denied: DeniedImport[] = [];
   const seen = new Set<string>([entry]);
   const queue = [entry];
-  const enqueue = (path: string) => {
+  const enqueue = (path: string, absolute: boolean) => {
+    if (absolute) log.noteAbsoluteImport();
     if (seen.has(path)) return;
     if (seen.size >= MAX_MODULES) {
       throw new PluginLoadError(
@@ -208,10 +225,16 @@ function* walk(
     seen.add(path);
     queue.push(path);
   };
+  const dataBudget = new DataBudget();
   let total = 0;
   for (let index = 0; index < queue.length && denied.length < MAX_DENIED; index++) {
     const path = queue[index];
-    if (!SCANNED.has(extname(path))) continue;
+    if (!SCANNED.has(extname(path))) {
+      // Not scanned, but read into the digest: a tier that reuses modules it imported must see it change.
+      log.addData(path, dataBudget.read(path));
+      yield;
+      continue;
+    }
     let bytes: Uint8Array | undefined;
     try {
       bytes = readModule(path, Math.min(MAX_MODULE_BYTES, MAX_GRAPH_BYTES - total));
@@ -244,5 +267,5 @@ function* walk(
     yield;
   }
   if (denied.length > 0) throw new ImportDeniedError(plugin, denied);
-  rememberPass(key, log);
+  return rememberPass(key, log);
 }

@@ -11,25 +11,25 @@ import { createDispatcher, loadEntry, readyReply } from "../../runtime/dispatch.
 import { serve } from "../../runtime/serve.ts";
 import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "../types.ts";
 import { callDirect } from "./call_direct.ts";
+import { entryUrl } from "./entry_url.ts";
 
 function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
+  // Chosen now, so that a changed plugin that cannot be imported afresh fails to start.
+  const url = spec.module === undefined ? entryUrl(spec) : undefined;
   let ended = false;
   let direct: Readonly<Record<string, unknown>> | undefined;
   const receive = serve({
     post(message: PluginMessage) {
       if (!ended) events.message(message);
     },
-    async load(init) {
-      if (spec.module === undefined) {
-        const loaded = await loadEntry(init.entry);
-        direct = loaded.namespace;
-        return loaded;
+    async load() {
+      if (spec.module !== undefined) {
+        direct = spec.module;
+        return { reply: readyReply(spec.module), dispatcher: createDispatcher(spec.module) };
       }
-      direct = spec.module;
-      return {
-        reply: readyReply(spec.module),
-        dispatcher: createDispatcher(spec.module),
-      };
+      const loaded = await loadEntry(url ?? spec.entry);
+      direct = loaded.namespace;
+      return loaded;
     },
   });
   return {

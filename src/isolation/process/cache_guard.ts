@@ -9,7 +9,9 @@
  * and update is kept in the file, and Deno's writes then succeed as no-ops.
  *
  * Every table of every SQLite file in the folder is guarded, whatever Deno
- * names them. Prints the guarded `file:table` pairs as JSON on stdout.
+ * names them. Prints, as JSON on stdout, the folder's real path (which the
+ * host may be unable to ask for without a prompt) and the guarded
+ * `file:table` pairs: `{ "real": "…", "guarded": ["…"] }`.
  *
  * Usage: `deno run --allow-read=<dir> --allow-write=<dir> _cache_guard.ts <dir>`
  *
@@ -71,4 +73,4 @@ for (const name of files) {
   if (!isSqlite(path)) continue;
   for (const table of guard(path)) guarded.push(`${name}:${table}`);
 }
-console.log(JSON.stringify(guarded));
+console.log(JSON.stringify({ real: Deno.realPathSync(dir), guarded }));

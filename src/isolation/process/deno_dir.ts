@@ -29,6 +29,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { isWithin } from "../../permissions/permissions.ts";
 import { processEnv, runtimeOnlyArgs, tempDir } from "./args.ts";
 
@@ -55,26 +56,19 @@ let shared: SharedDenoDir | undefined;
  */
 export function sharedDenoDir(): SharedDenoDir {
   if (shared !== undefined) return shared;
-  const root = Deno.makeTempDirSync({ prefix: "sandplug-" });
+  // Made where the host's write permission was checked (checkHostPermissions): Deno reads
+  // TMPDIR itself, which may name another folder when the host may not read the variable.
+  const root = Deno.makeTempDirSync({ prefix: "sandplug-", dir: tempDir() });
   try {
     const denoDir = `${root}/deno_dir`;
+    noComma(root);
     Deno.mkdirSync(denoDir);
     Deno.writeFileSync(`${denoDir}/location_data`, new Uint8Array(), { mode: 0o444 });
-    let real = root;
-    try {
-      real = Deno.realPathSync(root);
-    } catch {
-      // The host may not read the temp folder's parents: the path as made is what it passed.
-    }
+    // The real path comes from the guard child, which may read the folder: the host holds
+    // only write access to the temp folder, and asking for it would prompt on a terminal.
+    const real = dirname(warmAndGuard(root, denoDir));
+    noComma(real);
     const deny = real === root ? [root] : [root, real];
-    const comma = deny.find((path) => path.includes(","));
-    if (comma !== undefined) {
-      throw new RangeError(
-        `Cannot share a DENO_DIR: its path ${JSON.stringify(comma)} holds a comma, which a ` +
-          "--deny-read flag cannot express; set TMPDIR to a folder without one",
-      );
-    }
-    warmAndGuard(root, denoDir);
     shared = { root, denoDir, deny };
   } catch (error) {
     removeQuietly(root);
@@ -112,8 +106,20 @@ function run(args: string[], denoDir: string): { ok: boolean; stdout: string; st
   };
 }
 
-/** Loads the runtime once into the caches, then makes them read-only (see the module doc). */
-function warmAndGuard(root: string, denoDir: string): void {
+function noComma(path: string): void {
+  if (!path.includes(",")) return;
+  throw new RangeError(
+    `Cannot share a DENO_DIR: its path ${JSON.stringify(path)} holds a comma, which a ` +
+      "--deny-read flag cannot express; set TMPDIR to a folder without one",
+  );
+}
+
+/**
+ * Loads the runtime once into the caches, then makes them read-only (see the module doc).
+ *
+ * @returns The real path of `denoDir`, links resolved.
+ */
+function warmAndGuard(root: string, denoDir: string): string {
   const warm = run(runtimeOnlyArgs(), denoDir);
   if (!warm.ok) {
     throw new Error(
@@ -135,19 +141,21 @@ function warmAndGuard(root: string, denoDir: string): void {
     denoDir,
   ], guardDir);
   removeQuietly(guardDir);
-  let tables: unknown;
+  let report: { real?: unknown; guarded?: unknown } | undefined;
   try {
-    tables = guard.ok ? JSON.parse(guard.stdout) : undefined;
+    report = guard.ok ? JSON.parse(guard.stdout) : undefined;
   } catch {
-    tables = undefined;
+    report = undefined;
   }
-  if (!Array.isArray(tables) || tables.length === 0) {
+  const tables = report?.guarded;
+  if (!Array.isArray(tables) || tables.length === 0 || typeof report?.real !== "string") {
     throw new Error(
       `Cannot make the module caches in ${denoDir} read-only: ${
         guard.ok ? `no cache database was found (${guard.stdout.trim()})` : guard.stderr
       }; this Deno (${Deno.version.deno}) may keep them elsewhere, use the worker tier meanwhile`,
     );
   }
+  return report.real;
 }
 
 function removeQuietly(path: string): void {

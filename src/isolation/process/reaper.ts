@@ -100,7 +100,9 @@ let root = "";
 function available(): boolean {
   if (unavailable === undefined) {
     unavailable = Deno.build.os === "windows" || !granted({ name: "run", command: SHELL });
-    if (!unavailable) {
+    // Looking needs read access, asking for which would prompt; where it is missing, a failed
+    // spawn tells instead (see spawn()).
+    if (!unavailable && granted({ name: "read", path: SHELL })) {
       try {
         unavailable = !Deno.statSync(SHELL).isFile;
       } catch {

@@ -8,15 +8,19 @@ import { PermissionPromptError, PluginLoadError, UnstableFlagError } from "../..
 import { toWorkerPermissions } from "../../permissions/permissions.ts";
 import type { PluginMessage } from "../../wire/protocol.ts";
 import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "../types.ts";
-import { promptsPossible, workerOptionsState } from "../host_flags.ts";
+import { promptState, workerOptionsState } from "../host_flags.ts";
 import { sharedDenoDirWritableBy } from "../process/deno_dir.ts";
 import { errorText } from "../../wire/error_text.ts";
 
 const WORKER_MAIN = new URL("../../runtime/worker_main.ts", import.meta.url);
 
 function startWorker(spec: IsolateSpec, events: IsolateEvents): Isolate {
-  if (workerOptionsState() === "off") throw new UnstableFlagError();
-  if (promptsPossible()) throw new PermissionPromptError();
+  // Both are refused when unknown too: guessing wrong ends the host (exit code 70) or makes
+  // its terminal ask a human.
+  const feature = workerOptionsState();
+  if (feature !== "on") throw new UnstableFlagError(feature);
+  const prompts = promptState();
+  if (prompts !== "impossible") throw new PermissionPromptError(prompts);
   let worker: Worker;
   try {
     worker = new Worker(WORKER_MAIN, {
@@ -85,8 +89,9 @@ function startWorker(spec: IsolateSpec, events: IsolateEvents): Isolate {
 
 /**
  * Runs each plugin in a Web Worker with `deno.permissions` set to its
- * effective grant. Needs `--unstable-worker-options` (or
- * `"unstable": ["worker-options"]` in deno.json).
+ * effective grant. Needs Deno's worker-options feature, which the host must
+ * be able to see: `"unstable": ["worker-options"]` in a deno.json it may
+ * read, or `--unstable-worker-options` under `-A` (see `host_flags.ts`).
  */
 export const workerTier: IsolationTier = {
   name: "worker",
