@@ -717,9 +717,9 @@ const ROWS: Row[] = [
         return true;
       });
       await assert.rejects(p.call("makeFn"), (error: unknown) => {
-        assert.ok(error instanceof PluginCallError);
-        assert.equal(error.remoteName, "DataCloneError");
-        assert.match(error.remoteMessage, /^the result cannot be sent to the host: /);
+        assert.ok(error instanceof ValidationError);
+        assert.equal(error.path, "result");
+        assert.match(error.message, /at result: cannot be sent to the host: it is a function/);
         return true;
       });
       assert.equal(await p.call("add", [1, 1]), 2);

@@ -19,7 +19,7 @@ import { BatchTransport } from "./batch_transport.ts";
 import { type Bounds, Pending } from "./pending.ts";
 import { PendingRequests } from "./pending_requests.ts";
 import { ReplyReader } from "./reply_reader.ts";
-import { requestTooLarge, writeRequest } from "./request_records.ts";
+import { requestProblem, writeRequest } from "./request_records.ts";
 import { Handshake } from "./handshake.ts";
 import { StuckProbe } from "./stuck_probe.ts";
 import { ConnectionEnd } from "./connection_end.ts";
@@ -206,8 +206,8 @@ export class Connection {
   request(tag: RequestTag, symbol: string, payload: unknown, bounds: Bounds): Promise<unknown> {
     if (this.#end.failure !== undefined) return Promise.reject(this.#end.failure);
     if (bounds.signal?.aborted) return Promise.reject(bounds.signal.reason);
-    const tooLarge = requestTooLarge(this.#plugin, tag, symbol, payload, this.#maxMessageBytes);
-    if (tooLarge !== undefined) return Promise.reject(tooLarge);
+    const refused = requestProblem(this.#plugin, tag, symbol, payload, this.#maxMessageBytes);
+    if (refused !== undefined) return Promise.reject(refused);
     const id = this.#nextId++;
     const resolvers = Promise.withResolvers<unknown>();
     const deadline = performance.now() + bounds.timeoutMs;

@@ -2,7 +2,12 @@ import type { WireError } from "../wire/protocol.ts";
 import { PayloadTooLargeError, PluginCallError, ValidationError } from "../errors/call_errors.ts";
 import { measure } from "../wire/payload.ts";
 import { boundWireError, MAX_ERROR_MESSAGE } from "../wire/bounded_error.ts";
+import { neutraliseText } from "../wire/log_text.ts";
 import { CALL, type RequestTag, SET } from "../wire/records.ts";
+import { valueProblem } from "../wire/value_check.ts";
+
+/** The longest path kept of a result the runtime refused. */
+const MAX_PATH_CHARS = 1024;
 
 /** A permission plugin code tried and was refused. */
 export interface Denial {
@@ -38,6 +43,9 @@ export function unclonablePath(tag: RequestTag, payload: unknown): string {
     ? [["value", payload]]
     : [];
   for (const [path, value] of parts) {
+    // Checked before sending already; a getter may have changed its answer since.
+    const problem = valueProblem(value, path);
+    if (problem !== undefined) return problem.path;
     try {
       structuredClone(value);
     } catch {
@@ -70,6 +78,10 @@ export function resultProblem(
       "holds a SharedArrayBuffer, which would share memory with the plugin; return a copy",
     );
   }
+  // What may cross is not walked again here: the runtime refused the rest before it answered
+  // (`value_check.ts`), and the wire can carry only what structured clone makes. A hostile
+  // worker-tier plugin posting its own messages could still send one of the platform objects
+  // Deno clones (a Blob, a File, a DOMException, a CryptoKey), as it could send any wrong data.
   return undefined;
 }
 
@@ -81,22 +93,42 @@ export function resultProblem(
  * that is not an error becomes one that says what it was.
  */
 export function remoteError(value: unknown, maxMessageBytes?: number): WireError {
-  return boundWireError(value, maxMessageBytes);
+  const error = boundWireError(value, maxMessageBytes);
+  const path = refusedPath(error, value);
+  if (path !== undefined) error.path = path;
+  return error;
 }
 
 /**
- * What a failed request rejects with: what plugin code threw, or its result
- * being too large to send. An error reply over `maxMessageBytes` is not
- * refused: it becomes a `PluginCallError` cut to fit (see
- * {@linkcode remoteError}), as the caller still needs to know the plugin threw.
+ * Where in its result the runtime found a value that cannot cross: the path of
+ * a `ValidationError` reply, cut and made one safe line. Plugin code cannot
+ * forge one: what it throws crosses as name, message and stack only.
+ */
+function refusedPath(error: WireError, value: unknown): string | undefined {
+  if (error.name !== "ValidationError" || !isWireError(value)) return undefined;
+  const path = value.path;
+  if (typeof path !== "string" || !path.startsWith("result")) return undefined;
+  return neutraliseText(path, MAX_PATH_CHARS);
+}
+
+/**
+ * What a failed request rejects with: what plugin code threw, its result
+ * being too large to send, or a `ValidationError` where the runtime refused
+ * a part of its result that cannot cross alike in every tier. An error reply
+ * over `maxMessageBytes` is not refused: it becomes a `PluginCallError` cut
+ * to fit (see {@linkcode remoteError}), as the caller still needs to know the
+ * plugin threw.
  */
 export function callFailure(
   plugin: string,
   symbol: string,
   remote: unknown,
   maxMessageBytes: number,
-): PayloadTooLargeError | PluginCallError {
-  const error = boundWireError(remote, maxMessageBytes);
+): PayloadTooLargeError | PluginCallError | ValidationError {
+  const error = remoteError(remote, maxMessageBytes);
+  if (error.path !== undefined) {
+    return new ValidationError(plugin, symbol, error.path, neutraliseText(error.message, Infinity));
+  }
   return error.name === "PayloadTooLargeError" && error.size !== undefined
     ? new PayloadTooLargeError(plugin, symbol, "result", error.size, maxMessageBytes)
     : new PluginCallError(plugin, symbol, error);

@@ -1,21 +1,29 @@
-import { PayloadTooLargeError } from "../errors/call_errors.ts";
+import { PayloadTooLargeError, ValidationError } from "../errors/call_errors.ts";
 import { copyOnce } from "../wire/copy_once.ts";
 import { measure } from "../wire/payload.ts";
 import { CALL, GET, type RecordBatch, type RequestTag, SET } from "../wire/records.ts";
 import { takeTransfers } from "../wire/transfer.ts";
+import { argsProblem, refusalText, valueProblem } from "../wire/value_check.ts";
 
 /**
  * Why a request may not be sent, or undefined when it may: its arguments
- * (a call) or value (a set) measure more than `maxMessageBytes`.
+ * (a call) or value (a set) measure more than `maxMessageBytes`, or hold a
+ * value that cannot cross alike in every tier (`wire/value_check.ts`), which
+ * is refused rather than sent changed.
  */
-export function requestTooLarge(
+export function requestProblem(
   plugin: string,
   tag: RequestTag,
   symbol: string,
   payload: unknown,
   maxMessageBytes: number,
-): PayloadTooLargeError | undefined {
+): PayloadTooLargeError | ValidationError | undefined {
   if (tag === GET) return undefined;
+  // First: it turns a getter that throws into a refusal, where measuring would throw.
+  const problem = tag === CALL ? argsProblem(payload as unknown[]) : valueProblem(payload, "value");
+  if (problem !== undefined) {
+    return new ValidationError(plugin, symbol, problem.path, refusalText(problem, "plugin"));
+  }
   const { bytes } = measure(payload, maxMessageBytes);
   if (bytes <= maxMessageBytes) return undefined;
   return new PayloadTooLargeError(

@@ -12,6 +12,7 @@ import { toWireError } from "../wire/error_data.ts";
 import { takeTransfers } from "../wire/transfer.ts";
 import { measure } from "../wire/payload.ts";
 import { copyOnce } from "../wire/copy_once.ts";
+import { refusalText, valueProblem } from "../wire/value_check.ts";
 import type { ChannelEnd } from "../wire/shared_channel.ts";
 import {
   CALL,
@@ -154,6 +155,17 @@ class ServeLoop {
     const records = this.#replies.open();
     if (!ok) {
       records.push(ERR, id, value);
+      return;
+    }
+    // Refused here, not changed on the way: the process tier's codec would flatten a class
+    // instance. First: it turns a getter that throws into a refusal, where measuring would throw.
+    const refused = valueProblem(value, "result");
+    if (refused !== undefined) {
+      records.push(ERR, id, {
+        name: "ValidationError",
+        message: refusalText(refused, "host"),
+        path: refused.path,
+      });
       return;
     }
     const { bytes } = measure(value, this.#maxMessageBytes);

@@ -228,6 +228,9 @@ function writeObject(v: object, depth: number): boolean {
     if (!Array.isArray(v) || types.isProxy(v)) return false;
     const items = v as unknown[];
     const n = items.length;
+    // Each item takes a byte at least: an array that cannot fit is refused before its keys are
+    // listed, which costs about 100 ms for a million items (more than structured clone of it).
+    if (n > out.length - pos) return false;
     // Object.keys lists indices first, ascending: n keys ending with n - 1 are
     // exactly 0..n-1, so there is no hole and no extra property.
     const keys = Object.keys(items);

@@ -4,11 +4,17 @@
  * payload: for plain data (numbers, strings, `undefined`, bigints, plain
  * objects and arrays), the compact encoding of `compact_codec.ts`, which
  * costs a tenth of the alternative; for anything else, the message
- * serialised with V8's structured-clone serialiser (`node:v8`), so typed
- * arrays, `Map`, `Set`, `Date` and errors cross the boundary as they do
- * between workers. A V8 payload starts with its version tag `0xff`, which a
- * compact payload never does, so no flag is needed. Bytes outside frames are
- * not protocol: the decoder hands them back as text.
+ * serialised with V8's structured-clone serialiser (`node:v8`'s base
+ * `Serializer`), so typed arrays, `Map`, `Set`, `Date` and errors cross the
+ * boundary as they do between workers. Not `serialize()`: Node's default
+ * serialiser writes a typed array as its bytes alone, and `deserialize()`
+ * makes it a view into the payload (another `buffer`, another `byteOffset`).
+ * A V8 payload starts with its version tag `0xff`, which a compact payload
+ * never does, so no flag is needed. Bytes outside frames are not protocol:
+ * the decoder hands them back as text.
+ *
+ * What may cross is checked before a message gets here (`value_check.ts`):
+ * `node:v8` cannot tell a `Blob` or a class instance from a plain object.
  *
  * Frames from a plugin's child to the host carry the session tag between the
  * magic and the length: 16 random bytes the host sends in `init`, which only
@@ -22,7 +28,7 @@
  *
  * @module
  */
-import { deserialize, serialize } from "node:v8";
+import { Deserializer, Serializer } from "node:v8";
 import { encodeRecords } from "./compact_codec.ts";
 import { decodeRecords } from "./compact_decode.ts";
 import { errorText } from "./error_text.ts";
@@ -47,6 +53,13 @@ const typedArrayLength = Object.getOwnPropertyDescriptor(
   Object.getPrototypeOf(Uint8Array.prototype),
   "length",
 )!.get!;
+
+// The same for the serialiser: plugin code that replaces its methods cannot see what the child sends.
+const writeHeader = Serializer.prototype.writeHeader;
+const writeValue = Serializer.prototype.writeValue;
+const releaseBuffer = Serializer.prototype.releaseBuffer;
+const readHeader = Deserializer.prototype.readHeader;
+const readValue = Deserializer.prototype.readValue;
 
 function lengthOf(bytes: Uint8Array): number {
   return apply(typedArrayLength, bytes, []);
@@ -127,7 +140,10 @@ export function encodeMessage(message: unknown, tag?: Uint8Array): Uint8Array {
   }
   let payload: Uint8Array;
   try {
-    payload = serialize(message);
+    const serializer = new Serializer();
+    apply(writeHeader, serializer, []);
+    apply(writeValue, serializer, [message]);
+    payload = apply(releaseBuffer, serializer, []);
   } catch (error) {
     if (error instanceof DOMException && error.name === "DataCloneError") throw error;
     throw cloneError(errorText(error));
@@ -136,14 +152,18 @@ export function encodeMessage(message: unknown, tag?: Uint8Array): Uint8Array {
 }
 
 /**
- * Deserialises a frame's payload.
+ * Deserialises a frame's payload. Every value it returns owns its memory:
+ * the base `Deserializer` copies buffers out of the payload, and the compact
+ * decoder copies strings, so the payload may be overwritten afterwards (a
+ * read buffer used again).
  *
- * @param reused Whether the payload's memory will be overwritten (a read
- * buffer used again). `node:v8` makes typed arrays as views of the bytes it
- * reads, so they then get a copy of their own.
+ * @param _reused Whether the payload's memory will be overwritten; no longer
+ * needs a copy (see above), and kept so that callers need not change.
  * @throws {Error} When the payload is not a serialised value.
  */
-export function decodeMessage(payload: Uint8Array, reused = false): unknown {
+export function decodeMessage(payload: Uint8Array, _reused = false): unknown {
   if (payload[0] !== V8_VERSION_TAG) return decodeRecords(payload)[0];
-  return deserialize(reused ? payload.slice() : payload);
+  const deserializer = new Deserializer(payload);
+  apply(readHeader, deserializer, []);
+  return apply(readValue, deserializer, []);
 }

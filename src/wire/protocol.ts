@@ -25,6 +25,8 @@ export interface WireError {
   stack?: string;
   /** For a `PayloadTooLargeError`: the result's approximate size in bytes. */
   size?: number;
+  /** For a `ValidationError` the runtime raised: where in the result, e.g. `result.items[2]`. */
+  path?: string;
 }
 
 /** Host → plugin: start the plugin by importing its entry module. */

@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { PluginCallError, PluginTimeoutError } from "../../errors/errors.ts";
+import { PluginCallError, PluginTimeoutError, ValidationError } from "../../errors/errors.ts";
 import { startCall, startedController } from "../../runtime/call_signal.ts";
 import { toWireError } from "../../wire/error_data.ts";
+import { argsProblem, refusalText, valueProblem } from "../../wire/value_check.ts";
 
 /**
  * Calls a function of a plugin in the host's own isolate, without messages:
@@ -21,14 +22,22 @@ export function callDirect(
   args: readonly unknown[],
   timeoutMs: number,
 ): unknown {
+  // Values pass by reference here, but what the other tiers refuse is refused here too.
+  const refused = argsProblem(args);
+  if (refused !== undefined) {
+    throw new ValidationError(plugin, symbol, refused.path, refusalText(refused, "plugin"));
+  }
   let result: unknown;
   try {
     result = startCall(target as (...args: unknown[]) => unknown, args);
   } catch (error) {
     throw new PluginCallError(plugin, symbol, toWireError(error));
   }
-  if (!(result instanceof Promise)) return result;
   const controller = startedController();
+  if (!(result instanceof Promise)) {
+    if (!isThenable(result)) return checked(plugin, symbol, result);
+    result = Promise.resolve(result); // adopted, as the runtime of the other tiers adopts it
+  }
   // A timer cleared on settling rather than boundedWait(): this is the inline tier's hot path,
   // where an AbortSignal.timeout() per call costs about half as much again.
   const { promise, resolve, reject } = Promise.withResolvers<unknown>();
@@ -36,10 +45,14 @@ export function callDirect(
     controller?.abort(new DOMException("the host gave up on this call", "AbortError"));
     reject(new PluginTimeoutError(plugin, symbol, timeoutMs));
   }, timeoutMs);
-  result.then(
+  (result as Promise<unknown>).then(
     (value) => {
       clearTimeout(timer);
-      resolve(value);
+      try {
+        resolve(checked(plugin, symbol, value));
+      } catch (error) {
+        reject(error);
+      }
     },
     (error) => {
       clearTimeout(timer);
@@ -47,4 +60,16 @@ export function callDirect(
     },
   );
   return promise;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+/** A result as it is, or the `ValidationError` the other tiers give for it. */
+function checked(plugin: string, symbol: string, value: unknown): unknown {
+  const refused = valueProblem(value, "result");
+  if (refused === undefined) return value;
+  throw new ValidationError(plugin, symbol, refused.path, refusalText(refused, "host"));
 }
