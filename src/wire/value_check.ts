@@ -30,6 +30,7 @@
  */
 import * as types from "node:util/types";
 import { RESTART, Seen } from "./seen_objects.ts";
+import { BOXED, ERROR_PROTOTYPES, TYPED_ARRAYS } from "./value_kinds.ts";
 import {
   classProblem,
   errorName,
@@ -58,33 +59,6 @@ export const MAX_VALUE_DEPTH = 1000;
 
 /** Arrays up to this length are listed by key, which also finds their extra properties. */
 const LISTED_ARRAY = 64;
-
-const TYPED_ARRAYS = new Set<object>(
-  [
-    Int8Array,
-    Uint8Array,
-    Uint8ClampedArray,
-    Int16Array,
-    Uint16Array,
-    Int32Array,
-    Uint32Array,
-    Float32Array,
-    Float64Array,
-    BigInt64Array,
-    BigUint64Array,
-    ...(typeof Float16Array === "function" ? [Float16Array] : []),
-  ].map((type) => type.prototype),
-);
-const BOXED = new Set<object>([
-  Number.prototype,
-  String.prototype,
-  Boolean.prototype,
-  BigInt.prototype,
-]);
-const ERROR_PROTOTYPES = new Set<object>(
-  [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError]
-    .map((type) => type.prototype),
-);
 
 let idle: Seen | undefined = new Seen();
 
