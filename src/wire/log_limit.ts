@@ -42,7 +42,9 @@ const NOTICE_MS = 1_000;
 
 // Captured when this module loads, before any plugin code runs in the runtime that imports it.
 const now = performance.now.bind(performance);
-const schedule = setTimeout;
+// Looked up when first needed: touching the timer global while a worker starts costs it ~5 ms.
+// Plugin code that replaces it breaks only its own notices; the host keeps a budget of its own.
+const schedule = (run: () => void, ms: number) => setTimeout(run, ms);
 
 /** How many lines a log message makes, counted in the part of it that is kept. */
 function countLines(text: string): number {
