@@ -1,6 +1,7 @@
 import { basename, dirname, isAbsolute, join, parse, relative, resolve } from "node:path";
 import { PluginLoadError } from "../errors/errors.ts";
 import { isWithin } from "../permissions/permissions.ts";
+import { neutraliseText } from "../wire/log_text.ts";
 
 /** What the folder walk knows while it checks links: the plugin, its folder, what it may write. */
 export interface LinkContext {
@@ -33,7 +34,7 @@ export function writableFolders(write: readonly string[]): string[] {
  */
 export function checkSymlink(context: LinkContext, path: string): void {
   const { plugin, dir } = context;
-  const name = printable(relative(dir, path));
+  const name = neutraliseText(relative(dir, path), Infinity);
   const area = context.writable.find((folder) => isWithin(path, folder));
   if (area !== undefined) {
     throw new PluginLoadError(
@@ -45,7 +46,7 @@ export function checkSymlink(context: LinkContext, path: string): void {
     );
   }
   const target = Deno.readLinkSync(path);
-  const shown = `${name} → ${printable(target)}`;
+  const shown = `${name} → ${neutraliseText(target, Infinity)}`;
   if (!isWithin(resolve(dirname(path), target), dir)) {
     throw escapes(plugin, shown);
   }
@@ -68,7 +69,7 @@ export function checkSymlink(context: LinkContext, path: string): void {
         "outside the folder later; remove it, or point it at a file in the plugin folder",
     );
   }
-  if (!isWithin(real, dir)) throw escapes(plugin, `${name} → ${printable(real)}`);
+  if (!isWithin(real, dir)) throw escapes(plugin, `${name} → ${neutraliseText(real, Infinity)}`);
 }
 
 /** Counts, per file, how many of its hard links the walk met, to find the links it did not. */
@@ -97,7 +98,9 @@ export class HardLinks {
       if (seen >= nlink) continue;
       throw new PluginLoadError(
         plugin,
-        `its folder holds ${printable(relative(dir, path))}, a hard link to a file outside the ` +
+        `its folder holds ${
+          neutraliseText(relative(dir, path), Infinity)
+        }, a hard link to a file outside the ` +
           `plugin folder (${nlink} links, ${seen} inside); hard links would widen its grant, ` +
           "so copy the file into the folder instead (cp without -l)",
       );
@@ -172,13 +175,7 @@ function mayRead(path: string): boolean {
 
 /** `path` as shown in an error: relative to the plugin folder when inside it. */
 function within(dir: string, path: string): string {
-  return printable(isWithin(path, dir) ? relative(dir, path) || "." : path);
+  return neutraliseText(isWithin(path, dir) ? relative(dir, path) || "." : path, Infinity);
 }
 
 /** A file name or link target as safe text: it comes from the plugin, so no control characters. */
-function printable(text: string): string {
-  return text.replace(
-    /[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
-}

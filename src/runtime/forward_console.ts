@@ -1,6 +1,7 @@
 import type { LogLevel, PluginMessage } from "../wire/protocol.ts";
 import { droppedNotice, LogBudget, PLUGIN_LOG_LIMITS } from "../wire/log_limit.ts";
-import { cap, logLines, MAX_LINE_CHARS } from "../wire/log_text.ts";
+import { logLines, MAX_LINE_CHARS } from "../wire/log_text.ts";
+import { capText } from "../wire/bounded_error.ts";
 import { forwardStdio } from "./forward_stdio.ts";
 
 const METHODS: Record<string, LogLevel> = {
@@ -24,7 +25,7 @@ const denoInspect = Deno.inspect;
  */
 function inspect(value: unknown): string {
   return typeof value === "string"
-    ? cap(value, MAX_LINE_CHARS)
+    ? capText(value, MAX_LINE_CHARS)
     : denoInspect(value, { colors: false });
 }
 

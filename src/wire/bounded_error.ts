@@ -15,18 +15,23 @@ export const MAX_ERROR_MESSAGE = 8 * 1024;
 export const MAX_ERROR_STACK = 16 * 1024;
 
 /**
- * `text` cut to at most `max` characters, the marker included, so that cutting
+ * `text` cut to at most `max` characters, ending in a marker
+ * `… (N more characters)` when cut; the marker fits within `max`, so cutting
  * again changes nothing. A surrogate pair is never split.
+ *
+ * @param beyond How many characters were already cut off after `text`: the
+ * marker counts them too, and is added even when `text` itself fits.
  */
-export function capText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  // The marker's number is at most text.length, so its length is known up front.
-  const room = max - marker(text.length).length;
+export function capText(text: string, max: number, beyond = 0): string {
+  if (text.length <= max && beyond === 0) return text;
+  const total = text.length + beyond;
+  // The marker's number is at most `total`, so its length is known up front.
+  const room = max - marker(total).length;
   if (room <= 0) return text.slice(0, Math.max(0, max));
-  let kept = room;
+  let kept = Math.min(room, text.length);
   const last = text.charCodeAt(kept - 1);
-  if (last >= 0xd800 && last <= 0xdbff) kept--;
-  return text.slice(0, kept) + marker(text.length - kept);
+  if (kept < text.length && last >= 0xd800 && last <= 0xdbff) kept--;
+  return text.slice(0, kept) + marker(total - kept);
 }
 
 function marker(dropped: number): string {

@@ -10,6 +10,7 @@
  */
 
 import type { LogLevel } from "./protocol.ts";
+import { capText } from "./bounded_error.ts";
 
 /** The longest line kept, in UTF-16 code units; the rest is replaced by a marker. */
 export const MAX_LINE_CHARS = 16_384;
@@ -35,27 +36,6 @@ function escape(char: string): string {
     : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
-// Room for the marker "… (N more characters)" within the limit, so that cutting twice cuts once.
-const MARKER_ROOM = 40;
-
-/**
- * `text` cut to at most `maxChars`, ending in a marker `… (N more characters)`
- * when cut. The marker fits within `maxChars`, so cutting again changes nothing.
- *
- * @param text Any text.
- * @param maxChars The longest result, in UTF-16 code units.
- * @param beyond How many characters were already cut off after `text`.
- * @returns `text`, or its start and the marker.
- */
-export function cap(text: string, maxChars: number, beyond = 0): string {
-  if (text.length <= maxChars && beyond === 0) return text;
-  let keep = Math.min(text.length, Math.max(0, maxChars - MARKER_ROOM));
-  // Never half a surrogate pair: the half alone would print as U+FFFD.
-  const last = text.charCodeAt(keep - 1);
-  if (last >= 0xd800 && last <= 0xdbff) keep--;
-  return `${text.slice(0, keep)}… (${text.length - keep + beyond} more characters)`;
-}
-
 /**
  * Makes plugin text safe to print as (part of) one line: every control
  * character, line break included, becomes a visible escape such as `\x1b`,
@@ -70,7 +50,7 @@ export function cap(text: string, maxChars: number, beyond = 0): string {
 export function neutraliseText(text: unknown, maxChars: number = MAX_LINE_CHARS): string {
   const raw = typeof text === "string" ? text : String(text);
   // Cut first: the escapes (at most six characters each) then work on a bounded string.
-  return cap(raw, maxChars).replace(UNSAFE_OR_NEWLINE, escape);
+  return capText(raw, maxChars).replace(UNSAFE_OR_NEWLINE, escape);
 }
 
 /**
@@ -90,7 +70,7 @@ export function logLines(text: unknown): string[] {
   const lines = (beyond > 0 ? raw.slice(0, MAX_MESSAGE_CHARS) : raw).split(/\r?\n/);
   const last = lines.length - 1;
   return lines.map((line, at) =>
-    cap(line, MAX_LINE_CHARS, at === last ? beyond : 0).replace(UNSAFE, escape)
+    capText(line, MAX_LINE_CHARS, at === last ? beyond : 0).replace(UNSAFE, escape)
   );
 }
 
