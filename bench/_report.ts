@@ -237,7 +237,9 @@ export function render(
   lines.push("## What limits each target not met", "");
   const notes = limitNotes(results, judged.filter((entry) => entry.status === "not met"));
   lines.push(...(notes.length > 0 ? notes : ["Every target was met."]), "");
-  lines.push("## Diagnostics", "", ...micro(results));
+  // A partial run (`--only`) that left the steps out shows no empty table of them.
+  const stepsTimed = MICRO_STEPS.some((step) => results.count(`micro:${step.id}`) > 0);
+  if (stepsTimed) lines.push("## Diagnostics", "", ...micro(results));
   lines.push(...method(config));
   return lines.join("\n");
 }

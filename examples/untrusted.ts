@@ -27,7 +27,13 @@ for (const { name, kind } of plugin.symbols) {
   if (plugin.closed) plugin = await host.load(folder); // a crash ends only that plugin: load it again
   try {
     const value = await plugin.call(name, [], { timeoutMs: 5_000 });
-    console.log(`NOT BLOCKED ${name}: ${JSON.stringify(value)}`);
+    // Outside its grant, an environment variable reads as unset: the plugin gets an empty environment.
+    const shown = JSON.stringify(value) ?? "undefined";
+    console.log(
+      shown === "{}" || shown === "undefined"
+        ? `blocked ${name}: it sees ${shown}, nothing outside its grant`
+        : `NOT BLOCKED ${name}: ${shown}`,
+    );
   } catch (error) {
     if (error instanceof PluginCallError) {
       console.log(`blocked ${name}: ${error.remoteName}: ${error.remoteMessage}`);

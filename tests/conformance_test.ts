@@ -90,6 +90,7 @@ export function levels(): void { console.error("bad", 1); console.warn("careful"
 export function echo(value: unknown): unknown { return value; }
 export function makeFn(): unknown { return () => 1; }
 export function readHome(): string | undefined { return Deno.env.get("HOME"); }
+export function hostname(): string { return Deno.hostname(); }
 `;
 
 const SYMBOLS = [
@@ -102,6 +103,7 @@ const SYMBOLS = [
   { name: "greet", kind: "function" },
   { name: "hang", kind: "function" },
   { name: "hello", kind: "function" },
+  { name: "hostname", kind: "function" },
   { name: "label", kind: "value" },
   { name: "levels", kind: "function" },
   { name: "makeFn", kind: "function" },
@@ -613,7 +615,8 @@ const ROWS: Row[] = [
   },
   {
     name:
-      "a permission plugin code tried and was refused rejects the call and fires a denied event",
+      "a permission plugin code tried and was refused rejects the call and fires a denied event; " +
+      "an environment variable outside the grant reads as unset, and fires one too",
     skip: {
       inline:
         "the inline tier has no sandbox: plugin code holds the host's permissions, so nothing is refused " +
@@ -624,16 +627,23 @@ const ROWS: Row[] = [
       const events = record(host, "denied");
       const p = await host.load(plugin.dir, load);
       assert.deepEqual(p.permissions.env, []);
-      await assert.rejects(p.call("readHome"), (error: unknown) => {
+      await assert.rejects(p.call("hostname"), (error: unknown) => {
         assert.ok(error instanceof PluginCallError);
         assert.equal(error.remoteName, "NotCapable");
-        assert.match(error.remoteMessage, /^Requires env access to "HOME"/);
+        assert.match(error.remoteMessage, /^Requires sys access to "hostname"/);
         return true;
       });
-      assert.deepEqual(events, [{
-        type: "denied",
-        detail: { plugin: NAME, kind: "env", value: "HOME", symbol: "readHome" },
-      }]);
+      assert.equal(await p.call("readHome"), undefined);
+      assert.deepEqual(events, [
+        {
+          type: "denied",
+          detail: { plugin: NAME, kind: "sys", value: "hostname", symbol: "hostname" },
+        },
+        {
+          type: "denied",
+          detail: { plugin: NAME, kind: "env", value: "HOME", symbol: "readHome" },
+        },
+      ]);
       assert.equal(await p.call("add", [1, 1]), 2);
     },
   },

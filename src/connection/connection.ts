@@ -24,6 +24,8 @@ import { Handshake } from "./handshake.ts";
 import { StuckProbe } from "./stuck_probe.ts";
 import { ConnectionEnd } from "./connection_end.ts";
 import { messageProblem } from "./message_check.ts";
+import { MAX_ENV_NAME_CHARS, MAX_ENV_PROBES } from "../wire/env_probe_limits.ts";
+import { neutraliseText } from "../wire/log_text.ts";
 
 export type { Denial } from "./reply.ts";
 export type { Bounds } from "./pending.ts";
@@ -34,7 +36,7 @@ export interface OpenOptions extends Bounds {
   onCrash(error: PluginCrashedError): void;
   /** A line plugin code logged. */
   onLog?(level: LogLevel, text: string): void;
-  /** Plugin code was refused a permission (seen in an error it let through). */
+  /** Plugin code was refused a permission (seen in an error it let through, or an environment probe). */
   onDenied?(denial: Denial): void;
   /** Open the low-latency channel (worker tier only: it shares memory with the plugin). */
   lowLatency?: boolean;
@@ -65,6 +67,8 @@ export class Connection {
   readonly #transport: BatchTransport;
   /** Whether large buffers are copied once and transferred (the tier clones and can transfer). */
   readonly #copyOnce: boolean;
+  /** How many environment probes the runtime reported: the host bounds them too. */
+  #envProbes = 0;
 
   private constructor(
     plugin: string,
@@ -253,6 +257,13 @@ export class Connection {
           return this.#end.crash(message.reason);
         case "log":
           return this.#options.onLog?.(message.level, message.text);
+        case "denied":
+          if (++this.#envProbes > MAX_ENV_PROBES) return;
+          return this.#options.onDenied?.({
+            kind: "env",
+            value: neutraliseText(message.value, MAX_ENV_NAME_CHARS),
+            symbol: message.symbol,
+          });
         case "wake":
           if (this.#end.failure === undefined) this.#transport.drain();
           return;

@@ -58,6 +58,8 @@ export class Handshake {
         plugin: spec.plugin,
         entry: spec.entry,
         maxMessageBytes: spec.maxMessageBytes,
+        // For Deno.env.toObject() in the plugin, which lists only what the grant lets it read.
+        ...(spec.grant?.env?.length ? { env: spec.grant.env } : {}),
         ...(channel === undefined ? {} : { channel }),
       });
     } catch (cause) {

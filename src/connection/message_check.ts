@@ -31,6 +31,7 @@ const TYPES: ReadonlySet<string> = new Set<PluginMessage["type"]>([
   "load-error",
   "exit",
   "log",
+  "denied",
   "wake",
 ]);
 
@@ -72,6 +73,14 @@ export function messageProblem(message: unknown): string | undefined {
       return typeof fields.reason === "string"
         ? undefined
         : "an exit message's reason is not a string";
+    case "denied":
+      // Only environment probes are reported this way; the value is cut when it is used.
+      if (fields.kind !== "env") return "a denied message's kind is not env";
+      if (typeof fields.value !== "string") return "a denied message's value is not a string";
+      return fields.symbol === undefined ||
+          (typeof fields.symbol === "string" && fields.symbol.length <= MAX_SYMBOL_NAME)
+        ? undefined
+        : `a denied message's symbol is not a name of at most ${MAX_SYMBOL_NAME} characters`;
     default:
       return undefined; // ready and load-error are checked by the handshake, wake has no fields
   }

@@ -15,8 +15,8 @@ export interface Denial {
   kind: string;
   /** The item, e.g. `"example.com:443"`, when Deno named one. */
   value: string | undefined;
-  /** The symbol whose call was refused it. */
-  symbol: string;
+  /** The symbol whose call was refused it, when known (not for a probe while the module loads). */
+  symbol: string | undefined;
 }
 
 const DENIAL = /Requires (\w+) access(?: to "([^"]*)")?/;

@@ -27,7 +27,7 @@ export interface HostEventDetail {
   kind?: string;
   /** `"denied"`: the item, e.g. `"example.com:443"`, when Deno named one. */
   value?: string;
-  /** `"denied"`: the symbol whose call was refused it. */
+  /** `"denied"`: the symbol whose call was refused it, when known. */
   symbol?: string;
 }
 
@@ -68,14 +68,17 @@ export interface HostEventMap {
   >;
   /**
    * Plugin code tried a permission outside its grant and was refused (seen in
-   * an error it let through): useful for writing its manifest.
+   * an error it let through), or probed an environment variable outside it,
+   * which it was told is unset (once per variable): useful for writing its
+   * manifest. `symbol` is the call that did it, undefined when the runtime
+   * cannot tell (while the module loads, or after the call's first `await`).
    */
   denied: CustomEvent<
     {
       readonly plugin: string;
       readonly kind: string;
       readonly value: string | undefined;
-      readonly symbol: string;
+      readonly symbol: string | undefined;
     }
   >;
 }

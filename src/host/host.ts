@@ -19,7 +19,7 @@ import type { HostEventMap } from "./events.ts";
 import type { Host } from "./host_interface.ts";
 import { atMost } from "./limits.ts";
 import { type Plugin, PluginHandle } from "./plugin.ts";
-import { prepare, type Prepared } from "./prepare.ts";
+import { prepare, type Prepared, withPackages } from "./prepare.ts";
 import { Registry } from "./registry.ts";
 import { type HostSettings, hostSettings } from "./settings.ts";
 import { type Opener, resolveRestart, Supervisor, type SupervisorEvents } from "./supervisor.ts";
@@ -110,7 +110,8 @@ export class PluginHost extends EventTarget implements Host {
       tiers: this.#tiers,
       allowInline: this.#settings.allowInline,
     });
-    const handle = await this.#start(prepared, tier, contract, options);
+    const resolved = await withPackages(prepared, tier, options.signal);
+    const handle = await this.#start(resolved, tier, contract, options);
     return await this.#admit(handle) as unknown as Plugin<SymbolsOf<C>>;
   }
 

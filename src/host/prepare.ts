@@ -16,6 +16,7 @@ import { type CheckedGraph, checkModuleGraphAsync } from "../load/module_graph.t
 import { fromFileUrl } from "../load/file_url.ts";
 import { isBareName, type Registry } from "./registry.ts";
 import type { PluginModule } from "./types.ts";
+import type { IsolationTier } from "../isolation/types.ts";
 
 /** Everything needed to start one plugin, whether from disk or compiled in. */
 export interface Prepared {
@@ -60,4 +61,25 @@ export async function prepare(
   checkNoEscapingLinks(manifest.name, dir, grant.write);
   const graph = await checkModuleGraphAsync(manifest.name, fromFileUrl(entry), dir, grant, signal);
   return { manifest, dir, entry, grant, graph };
+}
+
+/**
+ * The prepared plugin with its grant's packages at the exact versions the
+ * tier resolved them to, for a tier that provides packages itself; as it was
+ * for any other tier, or a plugin that imports none.
+ *
+ * @throws {PluginError} When the tier cannot resolve a package.
+ * @throws {DOMException} The signal's reason when it aborts.
+ */
+export async function withPackages(
+  prepared: Prepared,
+  tier: IsolationTier,
+  signal: AbortSignal | undefined,
+): Promise<Prepared> {
+  const packages = prepared.graph?.packages ?? [];
+  if (tier.resolveImports === undefined || packages.length + prepared.grant.imports.length === 0) {
+    return prepared;
+  }
+  const grant = await tier.resolveImports(prepared.manifest.name, prepared.grant, packages, signal);
+  return { ...prepared, grant };
 }

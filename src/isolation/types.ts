@@ -26,7 +26,12 @@ export interface IsolateSpec {
    * of its modules' content, so that a tier which imports them into a
    * long-lived isolate can tell changed code from code it imported before.
    */
-  readonly graph?: { readonly digest: string; readonly absoluteImports: boolean };
+  readonly graph?: {
+    readonly digest: string;
+    readonly absoluteImports: boolean;
+    /** The package and plugin SDK specifiers its code writes, each once. */
+    readonly packages: readonly string[];
+  };
   /** A module already in memory (a plugin compiled into the host), used instead of importing `entry`. */
   readonly module?: Readonly<Record<string, unknown>>;
   /** The host's `maxMessageBytes`: the largest payload, in approximate bytes, one call may carry. */
@@ -114,6 +119,25 @@ export interface IsolationTier {
     args: readonly unknown[],
     timeoutMs: number,
   ): unknown;
+  /**
+   * For a tier that provides a plugin's packages itself rather than through
+   * the host's module resolution: resolves (and fetches, the first time) the
+   * packages the grant declares and the code writes, before any isolate
+   * starts.
+   *
+   * @param plugin The plugin's name, for errors.
+   * @param grant Its effective grant.
+   * @param packages The package and plugin SDK specifiers its code writes.
+   * @param signal The load's signal: aborting it stops waiting (the tier bounds the work itself).
+   * @returns The grant with each declared package at the exact versions it resolved to.
+   * @throws {PluginError} When a package cannot be resolved.
+   */
+  resolveImports?(
+    plugin: string,
+    grant: PermissionGrant,
+    packages: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<PermissionGrant>;
   /**
    * Starts an isolate for one plugin. The runtime in it waits for the host's
    * `init` message before it loads any plugin code.

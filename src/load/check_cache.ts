@@ -52,6 +52,12 @@ export interface CheckedGraph {
    * whatever URL its importer was loaded under.
    */
   readonly absoluteImports: boolean;
+  /**
+   * The package and plugin SDK specifiers its modules import, each once, as
+   * written (`npm:marked`, `jsr:@sandplug/host@^0.1/plugin`): a tier that
+   * resolves packages itself must resolve exactly these.
+   */
+  readonly packages: readonly string[];
 }
 
 /** What a passed check read: the paths in order, which of them are data modules, and what it vouches for. */
@@ -133,6 +139,7 @@ export class ReadLog {
   readonly #paths: string[] = [];
   readonly #data = new Set<string>();
   #absoluteImports = false;
+  readonly #packages = new Set<string>();
 
   /** Records one file as read: its bytes, or undefined when it could not be read. */
   add(path: string, bytes: Uint8Array | undefined): void {
@@ -159,9 +166,20 @@ export class ReadLog {
     this.#absoluteImports = true;
   }
 
+  /** Records a package or plugin SDK specifier a module imports; returns how many distinct ones there are. */
+  notePackage(specifier: string): number {
+    this.#packages.add(specifier);
+    return this.#packages.size;
+  }
+
   /** Whether {@linkcode ReadLog.noteAbsoluteImport} was called. */
   get absoluteImports(): boolean {
     return this.#absoluteImports;
+  }
+
+  /** The package and SDK specifiers recorded, in the order first seen. */
+  get packages(): ReadonlySet<string> {
+    return this.#packages;
   }
 
   /** The paths recorded so far, in order. */
@@ -242,7 +260,11 @@ function* digestOf(
  */
 export function rememberPass(key: string, log: ReadLog): CheckedGraph {
   const paths = [...log.paths];
-  const graph = { digest: log.digest(), absoluteImports: log.absoluteImports };
+  const graph = {
+    digest: log.digest(),
+    absoluteImports: log.absoluteImports,
+    packages: Object.freeze([...log.packages]),
+  };
   if (paths.length > MAX_PATHS) return graph;
   forget(key);
   remember(key, { paths, data: new Set(log.data), graph });

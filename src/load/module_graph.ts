@@ -1,5 +1,5 @@
-import { extname, normalize, relative } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { extname, relative } from "node:path";
+import { pathToFileURL } from "node:url";
 import { type DeniedImport, ImportDeniedError, PluginLoadError } from "../errors/errors.ts";
 import { scanImports } from "./import_scanner.ts";
 import { FileTooLargeError, formatBytes } from "./bounded_read.ts";
@@ -14,7 +14,8 @@ import {
   readModule,
   rememberPass,
 } from "./check_cache.ts";
-import { coversPackage, isWithin, type PermissionGrant } from "../permissions/permissions.ts";
+import type { PermissionGrant } from "../permissions/permissions.ts";
+import { type Found, judge, shown } from "./import_rules.ts";
 
 export type { CheckedGraph } from "./check_cache.ts";
 
@@ -31,82 +32,12 @@ const MAX_MODULES = 10_000;
  * and a module of nothing but imports would make a message of hundreds of MB.
  */
 const MAX_DENIED = 100;
-/** How much of a refused specifier an error shows; the rest is counted, not copied. */
-const SHOWN_CHARS = 200;
-
-const NOT_A_URL = "it is not a URL Deno can load; write a relative path, a file: URL or a package";
-
-/** Specifiers every plugin may import: the plugin SDK, which the runtime has already loaded. */
-const ALWAYS_ALLOWED = new Set(["@sandplug/host/plugin", "jsr:@sandplug/host/plugin"]);
-
-function hostOf(url: URL): string {
-  return url.port ? `${url.hostname}:${url.port}` : url.hostname;
-}
-
-function importHostAllowed(url: URL, grant: PermissionGrant): boolean {
-  return grant.import.some((item) => item === hostOf(url) || item === url.hostname);
-}
 
 /**
- * Why a specifier is refused, or undefined when it is allowed; `next`
- * receives local files to scan, and whether the specifier names one by an
- * absolute path or URL rather than relative to its importer.
+ * The most distinct package and SDK specifiers one plugin's code may write: a
+ * tier resolves each one, and the check remembers them.
  */
-function judge(
-  specifier: string,
-  importer: URL,
-  dir: string,
-  grant: PermissionGrant,
-  next: (path: string, absolute: boolean) => void,
-): string | undefined {
-  if (specifier.includes("\\")) {
-    return "it is written with an escape sequence, and Deno loads what the escape means, " +
-      "not what the text shows; write the specifier without backslashes";
-  }
-  if (ALWAYS_ALLOWED.has(specifier) || specifier.startsWith("node:")) return undefined;
-  const local = /^(\.{1,2}\/|\/|file:)/.test(specifier);
-  if (local) {
-    let path: string;
-    try {
-      // The same file by another spelling ("./a.ts", ".//a.ts") is read once.
-      path = normalize(fileURLToPath(new URL(specifier, importer)));
-    } catch {
-      return NOT_A_URL;
-    }
-    if (!isWithin(path, dir)) {
-      return "it leaves the plugin folder; keep the plugin's code and data inside it";
-    }
-    next(path, !specifier.startsWith("."));
-    return undefined;
-  }
-  const scheme = specifier.match(/^([A-Za-z][A-Za-z0-9+.-]*):/)?.[1]?.toLowerCase();
-  if (scheme === "data" || scheme === "blob") {
-    return `${scheme}: modules are not allowed; put the code in a file of the plugin`;
-  }
-  if (scheme === "http" || scheme === "https") {
-    let url: URL;
-    try {
-      url = new URL(specifier);
-    } catch {
-      return NOT_A_URL;
-    }
-    return importHostAllowed(url, grant) ? undefined : `remote imports need "permissions": { ` +
-      `"import": ["${shown(hostOf(url))}"] } in plugin.json, allowed by the host`;
-  }
-  if (scheme !== undefined && scheme !== "npm" && scheme !== "jsr") {
-    return `${scheme}: imports are not allowed`;
-  }
-  if (grant.imports.some((declared) => coversPackage(declared, specifier))) return undefined;
-  const name = specifier.match(/^((?:npm:|jsr:)?(?:@[^/]+\/)?[^/@]+)/)?.[1] ?? specifier;
-  return `the package is not declared; add "imports": ["${name}"] to plugin.json and have the host allow it`;
-}
-
-/** A plugin's text for an error message: cut to {@linkcode SHOWN_CHARS}, with the length of the rest. */
-function shown(text: string): string {
-  return text.length <= SHOWN_CHARS
-    ? text
-    : `${text.slice(0, SHOWN_CHARS)}… (${text.length - SHOWN_CHARS} more characters)`;
-}
+const MAX_PACKAGE_SPELLINGS = 1000;
 
 function tooLarge(
   plugin: string,
@@ -213,17 +144,28 @@ function* walk(
   const denied: DeniedImport[] = [];
   const seen = new Set<string>([entry]);
   const queue = [entry];
-  const enqueue = (path: string, absolute: boolean) => {
-    if (absolute) log.noteAbsoluteImport();
-    if (seen.has(path)) return;
-    if (seen.size >= MAX_MODULES) {
-      throw new PluginLoadError(
-        plugin,
-        `its code imports more than ${MAX_MODULES} modules; keep the plugin's own code smaller`,
-      );
-    }
-    seen.add(path);
-    queue.push(path);
+  const found: Found = {
+    module(path, absolute) {
+      if (absolute) log.noteAbsoluteImport();
+      if (seen.has(path)) return;
+      if (seen.size >= MAX_MODULES) {
+        throw new PluginLoadError(
+          plugin,
+          `its code imports more than ${MAX_MODULES} modules; keep the plugin's own code smaller`,
+        );
+      }
+      seen.add(path);
+      queue.push(path);
+    },
+    package(specifier) {
+      if (log.notePackage(specifier) > MAX_PACKAGE_SPELLINGS) {
+        throw new PluginLoadError(
+          plugin,
+          `its code writes more than ${MAX_PACKAGE_SPELLINGS} different package specifiers; ` +
+            "import each package by fewer spellings",
+        );
+      }
+    },
   };
   const dataBudget = new DataBudget();
   let total = 0;
@@ -249,7 +191,7 @@ function* walk(
     const file = relative(dir, path);
     try {
       scanImports(decoder.decode(bytes), (specifier, line) => {
-        const reason = judge(specifier, importer, dir, grant, enqueue);
+        const reason = judge(specifier, importer, dir, grant, found);
         if (reason !== undefined && denied.length < MAX_DENIED) {
           denied.push({ specifier: shown(specifier), file, line, reason });
         }

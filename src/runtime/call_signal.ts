@@ -6,6 +6,8 @@ let starting: AbortController | undefined;
 /** The controller the last {@linkcode startCall} made, if its code asked for a signal. */
 let started: AbortController | undefined;
 const signalOfStartingCall = (): AbortSignal => (starting ??= new AbortController()).signal;
+/** The exported function whose synchronous start runs now: names the call in reports of what it was refused. */
+let running: string | undefined;
 
 /**
  * Calls `fn(...args)` so that plugin code can read the call's signal with the
@@ -15,9 +17,15 @@ const signalOfStartingCall = (): AbortSignal => (starting ??= new AbortControlle
  *
  * @throws What `fn` throws.
  */
-export function startCall(fn: (...args: unknown[]) => unknown, args: readonly unknown[]): unknown {
+export function startCall(
+  fn: (...args: unknown[]) => unknown,
+  args: readonly unknown[],
+  symbol?: string,
+): unknown {
   const scope = globalThis as Record<symbol, unknown>;
   const previous = scope[CALL_SIGNAL];
+  const outerSymbol = running;
+  running = symbol;
   // Saved and restored: an inline plugin may call another while it starts.
   const outer = starting;
   starting = undefined;
@@ -26,6 +34,7 @@ export function startCall(fn: (...args: unknown[]) => unknown, args: readonly un
     return fn(...args);
   } finally {
     scope[CALL_SIGNAL] = previous;
+    running = outerSymbol;
     started = starting;
     starting = outer;
   }
@@ -34,4 +43,13 @@ export function startCall(fn: (...args: unknown[]) => unknown, args: readonly un
 /** The controller of the call {@linkcode startCall} just ran, if its code asked for a signal. */
 export function startedController(): AbortController | undefined {
   return started;
+}
+
+/**
+ * The exported function whose call's synchronous start runs now, if any.
+ * Code a call runs after its first `await` is not attributed: undefined,
+ * never another call's name.
+ */
+export function runningSymbol(): string | undefined {
+  return running;
 }

@@ -109,7 +109,7 @@ export function createDispatcher(namespace: Namespace): Dispatcher {
       }
       let result: unknown;
       try {
-        result = startCall(namespace[symbol] as (...args: unknown[]) => unknown, args);
+        result = startCall(namespace[symbol] as (...args: unknown[]) => unknown, args, symbol);
       } catch (error) {
         return reply(id, false, toWireError(error));
       }

@@ -26,6 +26,7 @@ import { loadEntry } from "./dispatch.ts";
 import { serve } from "./serve.ts";
 import { forwardConsole } from "./forward_console.ts";
 import { removeSharedGlobals } from "./harden.ts";
+import { quietEnvProbes } from "./env_probe.ts";
 // Loaded here, as part of the trusted static graph, so that a plugin importing
 // the SDK (mapped to this file by the child's import map) gets this
 // already-evaluated module instead of needing read access to it.
@@ -128,6 +129,7 @@ const receive = serve({
   post,
   load(init) {
     removeSharedGlobals();
+    quietEnvProbes(post, init.env);
     forwardConsole(post);
     return loadEntry(init.entry);
   },

@@ -10,6 +10,7 @@ import type { HostMessage, PluginMessage } from "../wire/protocol.ts";
 import { loadEntry } from "./dispatch.ts";
 import { serve } from "./serve.ts";
 import { hardenWorker } from "./harden.ts";
+import { quietEnvProbes } from "./env_probe.ts";
 import { forwardConsole } from "./forward_console.ts";
 // Loaded here, under the host's permissions, so that a plugin importing the
 // SDK gets this already-evaluated module instead of needing read access to it.
@@ -39,6 +40,7 @@ const receive = serve({
   copiesOnce: true,
   load(init) {
     hardenWorker(post);
+    quietEnvProbes(post, init.env);
     forwardConsole(post, { stdio: true });
     return loadEntry(init.entry);
   },

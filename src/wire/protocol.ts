@@ -39,6 +39,12 @@ export interface InitMessage {
   entry: string;
   /** The largest result, in approximate bytes, the runtime may send. */
   maxMessageBytes: number;
+  /**
+   * The environment variables the plugin's grant names (`"APP_*"` a prefix),
+   * so that `Deno.env.toObject()` can list the ones it may read. Reading
+   * still goes through Deno's own check.
+   */
+  env?: readonly string[];
   /** The shared memory of the low-latency channel, when the host opened one (worker tier). */
   channel?: SharedArrayBuffer;
   /**
@@ -110,6 +116,20 @@ export interface LogMessage {
   text: string;
 }
 
+/**
+ * Plugin → host: plugin code probed an environment variable outside its
+ * grant and was told it is unset. Sent once per name, for at most
+ * `MAX_ENV_PROBES` names (`src/wire/env_probe_limits.ts`).
+ */
+export interface DeniedMessage {
+  type: "denied";
+  kind: "env";
+  /** The variable's name, cut to `MAX_ENV_NAME_CHARS`. */
+  value: string;
+  /** The exported function whose call probed it, when the runtime can tell. */
+  symbol?: string;
+}
+
 /** Plugin → host: the replies (and pongs) of one tick as flat records, laid out as `src/wire/records.ts` describes. */
 export interface PluginBatch {
   type: "batch";
@@ -123,4 +143,5 @@ export type PluginMessage =
   | LoadErrorMessage
   | ExitMessage
   | LogMessage
+  | DeniedMessage
   | WakeMessage;

@@ -8,7 +8,7 @@
  * import { PROTOCOL_VERSION } from "@sandplug/host";
  * import assert from "node:assert/strict";
  *
- * assert.equal(PROTOCOL_VERSION, 2);
+ * assert.equal(PROTOCOL_VERSION, 3);
  * ```
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;

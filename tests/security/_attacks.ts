@@ -159,23 +159,29 @@ export const ATTACKS: Attack[] = [
     code: `export const attack = () => Deno.resolveDns("example.com", "A");`,
     outcome: denied("net"),
   },
-  // Environment
+  // Environment: outside the grant a variable reads as unset, as under Deno's --ignore-env
   {
     name: "reads an environment variable",
     group: "env",
     code: `export const attack = () => Deno.env.get("HOME");`,
-    outcome: denied("env"),
+    outcome: { returns: undefined },
   },
   {
     name: "dumps the environment",
     group: "env",
     code: `export const attack = () => Deno.env.toObject();`,
-    outcome: denied("env"),
+    outcome: { returns: {} },
   },
   {
     name: "reads the environment with node:process",
     group: "env",
     code: `import process from "node:process"; export const attack = () => process.env.HOME;`,
+    outcome: { returns: undefined },
+  },
+  {
+    name: "sets an environment variable",
+    group: "env",
+    code: `export const attack = () => Deno.env.set("HOME", "/tmp");`,
     outcome: denied("env"),
   },
   // Subprocesses, FFI, system information
@@ -192,7 +198,8 @@ export const ATTACKS: Attack[] = [
     group: "run",
     code:
       `import { execFileSync } from "node:child_process"; export const attack = () => String(execFileSync("id"));`,
-    outcome: { throws: /^NotCapable: Requires (run|env) access/ },
+    // A sync spawn drops the run refusal (Deno 2.9.6); in the process tier PATH is gone too. Nothing runs.
+    outcome: { throws: /^Error: (Command failed: id|spawnSync id ENOENT)/ },
   },
   {
     name: "loads a native library",

@@ -23,7 +23,7 @@ async function onTerminal(flags: string, env = ""): Promise<string> {
       `
 import { createHost } from "@sandplug/host";
 import { tempPlugin } from ${JSON.stringify(join(ROOT, "tests/_helpers.ts"))};
-await using fixture = await tempPlugin({}, "export const attack = () => Deno.env.get('HOME');");
+await using fixture = await tempPlugin({}, "export const attack = () => Deno.hostname();");
 await using host = createHost({ isolation: "worker" });
 try {
   const plugin = await host.load(fixture.dir);
@@ -67,7 +67,11 @@ Deno.test({
     for (const [flags, env] of [["--no-prompt", ""], ["", "DENO_NO_PROMPT=1"]]) {
       const out = await onTerminal(flags, env);
       assert.doesNotMatch(out, /Deno requests/);
-      assert.match(out, /RESULT PluginCallError .*NotCapable: Requires env access to "HOME"/, out);
+      assert.match(
+        out,
+        /RESULT PluginCallError .*NotCapable: Requires sys access to "hostname"/,
+        out,
+      );
     }
   },
 });

@@ -7,10 +7,11 @@
 import { PluginLoadError } from "../../errors/errors.ts";
 import { PERMISSION_KINDS } from "../../permissions/permissions.ts";
 import type { IsolateSpec } from "../types.ts";
+import { matchSdk, SDK_BARE, SDK_PACKAGE_VERSION, SDK_URL } from "../../load/sdk_specifier.ts";
+import type { PackageSet } from "./package_set.ts";
 
 /** The child's main module: the runtime that speaks the framed protocol on stdin/stdout. */
 export const PROCESS_MAIN = new URL("../../runtime/process_main.ts", import.meta.url);
-const SDK = new URL("../../runtime/sdk.ts", import.meta.url);
 
 /** Whether the host holds the permission, asked without a prompt. */
 export function granted(descriptor: Deno.PermissionDescriptor): boolean {
@@ -21,9 +22,22 @@ export function granted(descriptor: Deno.PermissionDescriptor): boolean {
   }
 }
 
-const IMPORT_MAP = `data:application/json,${
-  encodeURIComponent(JSON.stringify({ imports: { "@sandplug/host/plugin": SDK.href } }))
-}`;
+/**
+ * The child's import map: every spelling of the plugin SDK (those that
+ * `sdk` lists too, as the plugin's code writes them) names the SDK module the
+ * runtime has loaded, so the plugin gets that very instance.
+ */
+function importMap(sdk: readonly string[] = []): string {
+  const imports: Record<string, string> = {};
+  for (const spelling of [...SDK_SPELLINGS, ...sdk]) imports[spelling] = SDK_URL;
+  return `data:application/json,${encodeURIComponent(JSON.stringify({ imports }))}`;
+}
+
+const SDK_SPELLINGS = [
+  SDK_BARE,
+  "jsr:@sandplug/host/plugin",
+  `jsr:@sandplug/host@${SDK_PACKAGE_VERSION}/plugin`,
+];
 
 /** Options of {@linkcode processArgs}. */
 export interface ProcessArgsOptions {
@@ -34,12 +48,21 @@ export interface ProcessArgsOptions {
    * the shared DENO_DIR, so that no plugin plants or reads cached code.
    */
   deny?: readonly string[];
+  /** The plugin's packages, resolved by `preparePackages`, when it imports any. */
+  packages?: PackageSet;
 }
 
 /** Read and write grants that could cover a denied folder get it carved out; other kinds cannot. */
 const CARVED: ReadonlySet<string> = new Set(["read", "write"]);
 
-function baseArgs(local: boolean): string[] {
+function baseArgs(local: boolean, packages?: PackageSet): string[] {
+  if (packages !== undefined) {
+    // The set's deno.json: its node_modules folder and frozen lock; nothing is ever fetched.
+    const args = ["run", `--config=${packages.config}`, "--cached-only", "--no-prompt"];
+    // JSR packages are remote modules, read from the cache.
+    if (!packages.jsr) args.push("--no-remote");
+    return args;
+  }
   const args = ["run", "--no-config", "--no-lock", "--no-npm", "--no-prompt"];
   // Remote modules are fetched only for a granted import; none may be cached yet.
   if (local) args.push("--no-remote", "--cached-only");
@@ -53,7 +76,7 @@ function baseArgs(local: boolean): string[] {
  */
 export function runtimeOnlyArgs(): string[] {
   const deny = PERMISSION_KINDS.map((kind) => `--deny-${kind}`);
-  return [...baseArgs(true), ...deny, `--import-map=${IMPORT_MAP}`, PROCESS_MAIN.href];
+  return [...baseArgs(true), ...deny, `--import-map=${importMap()}`, PROCESS_MAIN.href];
 }
 
 /**
@@ -61,21 +84,23 @@ export function runtimeOnlyArgs(): string[] {
  * nothing more, then the trusted entry module.
  *
  * @throws {PluginLoadError} When a grant item holds a comma, which a flag cannot express, or
- * the grant declares package imports, which the child cannot resolve.
+ * the plugin imports both packages and remote modules.
  */
 export function processArgs(spec: IsolateSpec, options: ProcessArgsOptions = {}): string[] {
-  const packages = spec.grant.imports ?? [];
-  if (packages.length > 0) {
+  const { packages } = options;
+  if (packages !== undefined && spec.grant.import.length > 0) {
     throw new PluginLoadError(
       spec.plugin,
-      `it imports packages (${packages.join(", ")}), which the process tier cannot provide yet: ` +
-        "its child runs with --no-npm and an import map that holds only the plugin SDK; use the worker tier",
+      `it imports both packages and remote modules (${spec.grant.import.join(", ")}), ` +
+        "which the process tier cannot combine: its lock holds only the packages; " +
+        "publish the remote code as a package, or use the worker tier",
     );
   }
-  const args = baseArgs(spec.grant.import.length === 0);
+  const args = baseArgs(spec.grant.import.length === 0, packages);
   const deny = options.deny ?? [];
   for (const kind of PERMISSION_KINDS) {
-    const items = spec.grant[kind];
+    // JSR packages load from jsr.io's URLs, out of the cache only (--cached-only).
+    const items = kind === "import" && packages?.jsr ? ["jsr.io:443"] : spec.grant[kind];
     const comma = items.find((item) => item.includes(","));
     if (comma !== undefined) {
       throw new PluginLoadError(
@@ -96,7 +121,8 @@ export function processArgs(spec: IsolateSpec, options: ProcessArgsOptions = {})
   }
   const memoryMb = spec.manifest.limits.memoryMb;
   if (memoryMb !== undefined) args.push(`--v8-flags=--max-old-space-size=${memoryMb}`);
-  args.push(`--import-map=${IMPORT_MAP}`, PROCESS_MAIN.href);
+  const sdk = (spec.graph?.packages ?? []).filter((item) => matchSdk(item).kind === "sdk");
+  args.push(`--import-map=${importMap(sdk)}`, PROCESS_MAIN.href);
   if (options.watchParent) args.push("--sandplug-watch-parent");
   return args;
 }

@@ -16,6 +16,13 @@ import { ChildIsolate, type ChildOptions } from "./child.ts";
 import type { ProcessLogLine } from "./output.ts";
 import { reaperAvailable, releaseChild, startReaper, watchChild } from "./reaper.ts";
 import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "../types.ts";
+import type { PermissionGrant } from "../../permissions/permissions.ts";
+import {
+  type PackageSet,
+  packageSetFor,
+  packageSpellings,
+  preparePackages,
+} from "./package_set.ts";
 import { errorText } from "../../wire/error_text.ts";
 import { positiveOption } from "../../errors/options.ts";
 
@@ -78,6 +85,70 @@ type TierOptions = Omit<Required<ProcessTierOptions>, "maxMessageBytes" | "log">
   log: ProcessTierOptions["log"];
 };
 
+/**
+ * The shared DENO_DIR, once the host is known to hold what starting a child
+ * needs: this package on local disk (children run its runtime by path) and
+ * the permissions.
+ *
+ * @throws {PluginLoadError} When the package is remote, the host lacks a permission, or the
+ * folder cannot be made.
+ */
+function sharedDirFor(plugin: string): SharedDenoDir {
+  if (PROCESS_MAIN.protocol !== "file:") {
+    throw new PluginLoadError(
+      plugin,
+      `the process tier needs @sandplug/host on local disk, but it runs from ${PROCESS_MAIN.origin}; ` +
+        "install the package locally (deno install, vendor) or use the worker tier",
+    );
+  }
+  checkHostPermissions(plugin);
+  try {
+    return sharedDenoDir();
+  } catch (cause) {
+    // Making the folder needs the temp folder; warming and guarding its caches runs deno twice.
+    const fix =
+      cause instanceof Deno.errors.PermissionDenied || cause instanceof Deno.errors.NotCapable
+        ? `the host needs write access to the temp folder (--allow-write=${tempDir() ?? "<temp>"})`
+        : "fix what the message names, or use the worker tier";
+    throw new PluginLoadError(
+      plugin,
+      `the DENO_DIR of its process could not be made: ${errorText(cause)}; ${fix}`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * The packages `resolveImports` resolved for the plugin, or undefined when it imports none.
+ *
+ * @throws {PluginLoadError} When it imports packages that were not resolved (a host that did
+ * not call `resolveImports`).
+ */
+function packagesOf(spec: IsolateSpec): PackageSet | undefined {
+  const spellings = packageSpellings(spec.graph?.packages ?? []);
+  if (spec.grant.imports.length === 0 && spellings.length === 0) return undefined;
+  const set = packageSetFor(spec.grant.imports, spellings);
+  if (set !== undefined) return set;
+  throw new PluginLoadError(
+    spec.plugin,
+    `its packages (${spec.grant.imports.join(", ")}) were not resolved before its process ` +
+      "started; load it through a host (createHost), which resolves them",
+  );
+}
+
+async function resolveImports(
+  plugin: string,
+  grant: PermissionGrant,
+  packages: readonly string[],
+  signal?: AbortSignal,
+): Promise<PermissionGrant> {
+  const spellings = packageSpellings(packages);
+  if (grant.imports.length === 0 && spellings.length === 0) return grant;
+  const { root } = sharedDirFor(plugin);
+  const set = await preparePackages(plugin, root, grant.imports, spellings, signal);
+  return Object.freeze({ ...grant, imports: set.exact }) as PermissionGrant;
+}
+
 function startProcess(
   spec: IsolateSpec,
   events: IsolateEvents,
@@ -87,34 +158,15 @@ function startProcess(
     ...tierOptions,
     maxMessageBytes: tierOptions.maxMessageBytes ?? Math.max(spec.maxMessageBytes * 2, MIB),
   };
-  if (PROCESS_MAIN.protocol !== "file:") {
-    throw new PluginLoadError(
-      spec.plugin,
-      `the process tier needs @sandplug/host on local disk, but it runs from ${PROCESS_MAIN.origin}; ` +
-        "install the package locally (deno install, vendor) or use the worker tier",
-    );
-  }
-  checkHostPermissions(spec.plugin);
-  let shared: SharedDenoDir;
-  try {
-    shared = sharedDenoDir();
-  } catch (cause) {
-    // Making the folder needs the temp folder; warming and guarding its caches runs deno twice.
-    const fix =
-      cause instanceof Deno.errors.PermissionDenied || cause instanceof Deno.errors.NotCapable
-        ? `the host needs write access to the temp folder (--allow-write=${tempDir() ?? "<temp>"})`
-        : "fix what the message names, or use the worker tier";
-    throw new PluginLoadError(
-      spec.plugin,
-      `the DENO_DIR of its process could not be made: ${errorText(cause)}; ${fix}`,
-      { cause },
-    );
-  }
+  const shared = sharedDirFor(spec.plugin);
+  const packages = packagesOf(spec);
   const deny = shared.deny;
   // One reaper process per host watches every child; where none can run, each child watches itself.
   const reaped = options.watchParent && reaperAvailable();
-  let args = processArgs(spec, { watchParent: options.watchParent && !reaped, deny });
-  if (reaped && !startReaper(shared.root)) args = processArgs(spec, { watchParent: true, deny });
+  let args = processArgs(spec, { watchParent: options.watchParent && !reaped, deny, packages });
+  if (reaped && !startReaper(shared.root)) {
+    args = processArgs(spec, { watchParent: true, deny, packages });
+  }
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(Deno.execPath(), {
@@ -162,6 +214,7 @@ export function createProcessTier(options: ProcessTierOptions = {}): IsolationTi
   return {
     name: "process",
     enforces: { permissions: true, memoryLimit: true },
+    resolveImports,
     start: (spec, events) => startProcess(spec, events, resolved),
   };
 }
