@@ -30,25 +30,19 @@ function taskArgs(name: string): string[] {
 
 /** Runs `deno <args>` from the repository's root; on a terminal of its own (`script`) if asked. */
 async function run(args: string[], terminal: boolean): Promise<{ code: number; out: string }> {
-  const command = terminal
-    ? new Deno.Command("script", {
-      args: ["-qec", [Deno.execPath(), ...args].join(" "), "/dev/null"],
-      cwd: ROOT,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    })
-    : new Deno.Command(Deno.execPath(), {
-      args,
-      cwd: ROOT,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
+  // On a terminal, `script` runs the same command line under a pseudo-terminal.
+  const [program, programArgs] = terminal
+    ? ["script", ["-qec", [Deno.execPath(), ...args].join(" "), "/dev/null"]]
+    : [Deno.execPath(), args];
+  const command = new Deno.Command(program, {
+    args: programArgs,
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
   const output = await command.output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes).replaceAll("\r", "");
   return { code: output.code, out: decode(output.stdout) + decode(output.stderr) };

@@ -84,27 +84,20 @@ export function quietEnvProbes(
 
   // Deno checks the permission before the name, so every probe is reported as written.
   const nameOf = (key: unknown) => typeof key === "string" ? key : `${key}`;
+  /** Deno's `read` of the variable, or `unset` (reported) when Deno refuses it. */
+  const quietly = <T>(read: (name: string) => T, key: unknown, unset: T): T => {
+    const name = nameOf(key);
+    try {
+      return apply(read, env, [name]);
+    } catch (error) {
+      if (!refused(error)) throw error;
+      report(name);
+      return unset;
+    }
+  };
   const quiet: Pick<Env, "get" | "has" | "toObject"> = {
-    get(key: string): string | undefined {
-      const name = nameOf(key);
-      try {
-        return apply(get, env, [name]);
-      } catch (error) {
-        if (!refused(error)) throw error;
-        report(name);
-        return undefined;
-      }
-    },
-    has(key: string): boolean {
-      const name = nameOf(key);
-      try {
-        return apply(has, env, [name]);
-      } catch (error) {
-        if (!refused(error)) throw error;
-        report(name);
-        return false;
-      }
-    },
+    get: (key: string): string | undefined => quietly(get, key, undefined),
+    has: (key: string): boolean => quietly(has, key, false),
     toObject(): Record<string, string> {
       try {
         return apply(toObject, env, []);

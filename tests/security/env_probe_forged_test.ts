@@ -8,40 +8,16 @@
 import assert from "node:assert/strict";
 import { type HostEventDetail, type IsolationName, PluginCrashedError } from "@sandplug/host";
 import { PluginHost } from "../../src/host/host.ts";
-import type { IsolationTier } from "../../src/isolation/types.ts";
 import { PROTOCOL_VERSION } from "../../src/wire/protocol_version.ts";
 import { MAX_ENV_NAME_CHARS, MAX_ENV_PROBES } from "../../src/wire/env_probe_limits.ts";
 import { tempPlugin } from "../_helpers.ts";
+import { scriptedTier } from "./_scripted_tier.ts";
 
 const READY = { type: "ready", protocol: PROTOCOL_VERSION, symbols: [] };
 
-/** A tier whose "runtime" answers init with ready, then sends `after` in the next tick. */
-function scriptedTier(after: unknown[]): { tier: IsolationTier; terminated: () => boolean } {
-  let terminated = false;
-  const tier: IsolationTier = {
-    name: "scripted",
-    enforces: { permissions: true, memoryLimit: true },
-    start(_spec, events) {
-      return {
-        send(message) {
-          if (message.type !== "init") return;
-          setTimeout(() => {
-            events.message(READY as never);
-            setTimeout(() => after.forEach((m) => events.message(m as never)), 20);
-          }, 0);
-        },
-        terminate() {
-          terminated = true;
-        },
-      };
-    },
-  };
-  return { tier, terminated: () => terminated };
-}
-
 async function scripted(after: unknown[]) {
   const fixture = await tempPlugin({ name: "scripted" });
-  const { tier, terminated } = scriptedTier(after);
+  const { tier, terminated } = scriptedTier(() => READY, () => after);
   const host = new PluginHost({ isolation: "scripted" as IsolationName }, { scripted: tier });
   const denied: HostEventDetail[] = [];
   host.addEventListener("denied", (e) => denied.push((e as CustomEvent<HostEventDetail>).detail));

@@ -21,9 +21,9 @@ import {
   type PluginLogEntry,
 } from "@sandplug/host";
 import { PluginHost } from "../../src/host/host.ts";
-import type { IsolationTier } from "../../src/isolation/types.ts";
 import { PROTOCOL_VERSION } from "../../src/wire/protocol_version.ts";
 import { tempPlugin } from "../_helpers.ts";
+import { scriptedTier } from "./_scripted_tier.ts";
 
 const MYPLUGIN = new URL("../../plugins/myplugin", import.meta.url);
 
@@ -156,38 +156,6 @@ Deno.test("worker tier: a stolen port speaks only what the host checks", async (
     });
   }
 });
-
-/**
- * A tier whose "runtime" answers init with `answer`, then sends what `after`
- * holds `afterMs` later (in the same tick when 0).
- */
-function scriptedTier(answer: () => unknown, after: () => unknown[] = () => [], afterMs = 20): {
-  tier: IsolationTier;
-  terminated: () => boolean;
-} {
-  let terminated = false;
-  const tier: IsolationTier = {
-    name: "scripted",
-    enforces: { permissions: true, memoryLimit: true },
-    start(_spec, events) {
-      return {
-        send(message) {
-          if (message.type !== "init") return;
-          setTimeout(() => {
-            events.message(answer() as never);
-            const send = () => after().forEach((m) => events.message(m as never));
-            if (afterMs === 0) send();
-            else setTimeout(send, afterMs);
-          }, 0);
-        },
-        terminate() {
-          terminated = true;
-        },
-      };
-    },
-  };
-  return { tier, terminated: () => terminated };
-}
 
 const READY = { type: "ready", protocol: PROTOCOL_VERSION };
 
