@@ -61,22 +61,32 @@ export type {
 } from "./src/host/types.ts";
 export type { RestartOptions } from "./src/host/supervisor.ts";
 export type { Plugin } from "./src/host/plugin_interface.ts";
+export { type Callback, callback } from "./src/connection/refs.ts";
 export type {
   CallOptions,
   LookupOptions,
   Remote,
   RemoteFunction,
+  StreamOptions,
   SymbolInfo,
   SymbolKind,
   Variable,
 } from "./src/contract/call_types.ts";
 export { defineContract, fn, variable } from "./src/contract/contract.ts";
 export type {
+  HostFunctions,
+  ProvidedFunction,
+  ProvidedOf,
+  ProvideOf,
+  ReceivedArgsOf,
+} from "./src/contract/host_types.ts";
+export type {
   ArgsOf,
   Contract,
   ContractDefinition,
   ContractSymbols,
   FnSpec,
+  HostSpecs,
   RemoteOf,
   SymbolsOf,
   SymbolSpec,

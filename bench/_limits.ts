@@ -8,6 +8,7 @@
  */
 import { format, type Judged } from "./_report.ts";
 import type { Results } from "./_results.ts";
+import { TALK_BACK_READERS } from "./_talk_back_sections.ts";
 
 type Reader = (results: Results, entry: Judged) => string;
 
@@ -88,6 +89,7 @@ function copyReader(size: number): Reader {
 }
 
 const READERS: Record<string, Reader> = {
+  ...TALK_BACK_READERS,
   "seq:sp-worker": (r) => {
     const gap = r.median("seq:sp-worker") - r.median("seq:raw-worker");
     return `${us(r, "seq:sp-worker")} against ${us(r, "seq:raw-worker")}: ${
@@ -263,5 +265,7 @@ export function limitNotes(results: Results, missed: readonly Judged[]): string[
     const text = reader === undefined ? "no reading for this row yet." : reader(results, entry);
     return `${head} ${text}`;
   });
-  return [perCallWork(results), "", ...notes];
+  // The per-call paragraph reads the steps timed alone; a partial run without them leaves it out.
+  const stepsTimed = results.count("micro:measure") > 0;
+  return [...(stepsTimed ? [perCallWork(results), ""] : []), ...notes];
 }

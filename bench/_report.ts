@@ -11,7 +11,7 @@ import type { SuiteConfig } from "./_suites.ts";
 import { MICRO_STEPS } from "./_micro.ts";
 import { limitNotes } from "./_limits.ts";
 
-type Unit = "µs" | "calls/s" | "ms" | "s" | "MiB" | "ns";
+type Unit = "µs" | "calls/s" | "ms" | "s" | "MiB" | "MiB/s" | "ns";
 
 /** A target of issue 5, checked against a row's median and ratio. */
 export interface Target {

@@ -1,13 +1,13 @@
 /**
- * Runs every benchmark of issue 5 (and issue 11's package scenario) side by
- * side and rewrites BENCHMARKS.md.
+ * Runs every benchmark of issue 5 (and issue 11's package scenario, issue
+ * 12's host calls and streams) side by side and rewrites BENCHMARKS.md.
  *
  * `deno task bench` runs it in full (about six minutes on two cores);
  * `deno task bench --quick` is a smoke run with fewer repetitions that writes
  * `/tmp/BENCHMARKS.quick.md` instead. `deno task bench --only packages` (a
- * comma-separated list of suites: calls, start, memory, packages, micro) runs
- * just those suites and writes only their tables to `/tmp/BENCHMARKS.only.md`,
- * leaving BENCHMARKS.md alone.
+ * comma-separated list of suites: calls, start, memory, packages, talk-back,
+ * micro) runs just those suites and writes only their tables to
+ * `/tmp/BENCHMARKS.only.md`, leaving BENCHMARKS.md alone.
  *
  * @module
  */
@@ -19,6 +19,8 @@ import { render } from "./_report.ts";
 import { Results } from "./_results.ts";
 import { sections } from "./_sections.ts";
 import { callSuite, memorySuite, startSuite, type SuiteConfig } from "./_suites.ts";
+import { talkBackSuite } from "./_talk_back.ts";
+import { talkBackSections } from "./_talk_back_sections.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -42,6 +44,7 @@ const SUITES:
     ["start", startSuite],
     ["memory", memorySuite],
     ["packages", packageSuite],
+    ["talk-back", talkBackSuite],
     // Last: hundreds of thousands of timers, promises and clones leave this process slower to
     // start workers and children for a while (start-up figures measured after it came out 3-4×
     // higher), so nothing is measured in this process after it.
@@ -83,7 +86,7 @@ if (import.meta.main) {
   }
   const seconds = (performance.now() - started) / 1000;
   const cpu = { start: cpuAtStart, end: cpuSnapshot() };
-  const all = [...sections(config), packageSection()];
+  const all = [...sections(config), packageSection(), ...talkBackSections(config)];
   // A partial run shows only the tables it measured something for.
   const shown = selected === undefined
     ? all

@@ -61,6 +61,7 @@ export function grantOf(dir: string, extra: Partial<PermissionGrant> = {}): Perm
     sys: [],
     import: [],
     imports: [],
+    host: [],
     ...extra,
   };
 }

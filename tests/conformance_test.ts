@@ -13,8 +13,6 @@ import {
   defineContract,
   fn,
   type Host,
-  type HostEventDetail,
-  type HostOptions,
   IncompatiblePluginError,
   type IsolationName,
   type LoadOptions,
@@ -32,26 +30,15 @@ import {
   variable,
 } from "@sandplug/host";
 import { type TempPlugin, tempPlugin } from "./_helpers.ts";
+import {
+  eventually,
+  hostOn,
+  ignoredBecause,
+  record,
+  type Row as TableRow,
+  VARIANTS,
+} from "./_conformance.ts";
 
-/** A way to run the table: a tier, and the load options every row uses. */
-interface Variant {
-  name: string;
-  tier: IsolationName;
-  load: LoadOptions;
-}
-
-// The worker tier runs last: its stuck-plugin row leaves a thread spinning
-// until the test process exits (terminate() cannot stop a busy loop on Deno 2.9).
-const VARIANTS: readonly Variant[] = [
-  { name: "inline tier", tier: "inline", load: { isolation: "inline" } },
-  { name: "process tier", tier: "process", load: { isolation: "process" } },
-  {
-    name: "worker tier, low-latency channel",
-    tier: "worker",
-    load: { isolation: "worker", lowLatency: true },
-  },
-  { name: "worker tier", tier: "worker", load: { isolation: "worker" } },
-];
 const NAME = "conformance";
 
 /** The plugin every tier runs, unchanged. */
@@ -165,47 +152,8 @@ interface Context {
   p: Plugin;
 }
 
-interface Row {
-  name: string;
-  /** Why a tier cannot run the row; absent for a tier means it runs there. */
-  skip?: Partial<Record<IsolationName, string>>;
-  /**
-   * KNOWN BUG: the tiers where the row fails today, and why (file and line of
-   * src/). Ignored there so that the suite stays green; remove the entry once fixed.
-   */
-  bug?: Partial<Record<IsolationName, string>>;
-  /** Why the row does not run over the low-latency channel. */
-  skipLowLatency?: string;
-  run(context: Context): Promise<void> | void;
-}
-
-/** Resolves once `check` holds, polling; rejects with `what` after `ms`. */
-async function eventually(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  ms = 5_000,
-): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Collects every event of the given types a host fires, in order. */
-function record(host: Host, ...types: string[]): { type: string; detail: HostEventDetail }[] {
-  const seen: { type: string; detail: HostEventDetail }[] = [];
-  for (const type of types) {
-    host.addEventListener(type, (event) => {
-      seen.push({ type, detail: (event as CustomEvent<HostEventDetail>).detail });
-    });
-  }
-  return seen;
-}
-
-function hostOn(tier: IsolationName, options: HostOptions = {}): Host {
-  return createHost({ isolation: tier, ...options });
-}
+/** A row of the table: its reasons for being ignored are in tests/_conformance.ts. */
+type Row = TableRow<Context>;
 
 const ROWS: Row[] = [
   {
@@ -797,7 +745,8 @@ const ROWS: Row[] = [
   },
 ];
 
-for (const { name, tier, load } of VARIANTS) {
+for (const variant of VARIANTS) {
+  const { name, tier, load } = variant;
   Deno.test(`conformance (${name})`, async (t) => {
     await using plugin = await tempPlugin(
       { name: NAME, implements: { greeter: "1.4.0" } },
@@ -815,8 +764,7 @@ for (const { name, tier, load } of VARIANTS) {
     const p = await host.load(plugin.dir, load);
     const context: Context = { tier, load, plugin, envPlugin, memoryPlugin, host, p };
     for (const row of ROWS) {
-      const reason = row.skip?.[tier] ?? row.bug?.[tier] ??
-        (load.lowLatency ? row.skipLowLatency : undefined);
+      const reason = ignoredBecause(row, variant);
       // A skipped row shows as "ignored" in the report; its reason is in the table above.
       await t.step({ name: row.name, ignore: reason !== undefined, fn: () => row.run(context) });
     }

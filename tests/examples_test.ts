@@ -5,6 +5,8 @@
  * what it promises.
  */
 import assert from "node:assert/strict";
+import { createHost } from "../mod.ts";
+import { counterV1 } from "../plugins/counter/contract.ts";
 import { fromFileUrl } from "../src/load/file_url.ts";
 
 const ROOT = fromFileUrl(new URL("..", import.meta.url).href);
@@ -74,6 +76,106 @@ for (const terminal of [false, true]) {
       assert.match(out, /<li>runs in the <del>worker<\/del> process tier<\/li>/);
       // The host set the plugin's options variable: line breaks became <br>.
       assert.match(out, /<p>One line<br>and the next<\/p>/);
+    },
+  });
+}
+
+Deno.test("examples/bidirectional.ts is run by demo:bidirectional, demo and its Run: line alike", async () => {
+  const command = TASKS["demo:bidirectional"];
+  assert.match(command, /examples\/bidirectional\.ts$/);
+  assert.ok(TASKS.demo.split(" && ").includes(command), `demo should run: ${command}`);
+  const source = await Deno.readTextFile(new URL("../examples/bidirectional.ts", import.meta.url));
+  assert.ok(source.includes(`Run: ${command}\n`), `its Run: line should read: ${command}`);
+});
+
+for (const terminal of [false, true]) {
+  Deno.test({
+    name: `examples/bidirectional.ts prints go-plugin's sequence ${
+      terminal ? "on a terminal" : "off a terminal"
+    }`,
+    ignore: terminal && !HAS_SCRIPT,
+    async fn() {
+      const { code, out } = await run(taskArgs("demo:bidirectional"), terminal);
+      assert.equal(code, 0, out);
+      // go-plugin's README: put hello 1, put hello 1, get hello → 2.
+      assert.equal(
+        out,
+        [
+          'loaded "counter" in the process tier',
+          'host functions: ["sum"]',
+          "",
+          "$ ./counter put hello 1",
+          "$ ./counter put hello 1",
+          "$ ./counter get hello",
+          "2",
+          "",
+        ].join("\n"),
+      );
+    },
+  });
+}
+
+Deno.test("plugins/counter leaves every sum to the host's sum(), one put after another", async () => {
+  await using host = createHost();
+  const sums: number[][] = [];
+  const counter = await host.load(new URL("../plugins/counter", import.meta.url), {
+    contract: counterV1,
+    // Off by 100: the totals show whose sum the plugin stored.
+    provide: { sum: (a: number, b: number) => (sums.push([a, b]), a + b + 100) },
+  });
+  const put = counter.lookup("put");
+  // Started together: each put must read the total the one before stored.
+  await Promise.all([put("hello", 1), put("hello", 2), put("world", 5)]);
+  assert.deepEqual(sums, [[0, 1], [101, 2], [0, 5]]);
+  assert.equal(await counter.lookup("get")("hello"), 203);
+  assert.equal(await counter.lookup("get")("never"), 0);
+});
+
+Deno.test("plugins/counter is refused, naming sum, when the host does not provide it", async () => {
+  await using host = createHost();
+  await assert.rejects(host.load(new URL("../plugins/counter", import.meta.url)), /"sum"/);
+});
+
+Deno.test("examples/stream.ts is run by demo:stream, demo and its Run: line alike", async () => {
+  const command = TASKS["demo:stream"];
+  assert.match(command, /examples\/stream\.ts$/);
+  assert.ok(TASKS.demo.split(" && ").includes(command), `demo should run: ${command}`);
+  const source = await Deno.readTextFile(new URL("../examples/stream.ts", import.meta.url));
+  assert.ok(source.includes(`Run: ${command}\n`), `its Run: line should read: ${command}`);
+});
+
+for (const terminal of [false, true]) {
+  Deno.test({
+    name: `examples/stream.ts stops a plugin's stream after 5 records, its finally run, ${
+      terminal ? "on a terminal" : "off a terminal"
+    }`,
+    ignore: terminal && !HAS_SCRIPT,
+    async fn() {
+      const { code, out } = await run(taskArgs("demo:stream"), terminal);
+      assert.equal(code, 0, out);
+      assert.doesNotMatch(out, /Deno requests|Allow\? \[y\/n/);
+      assert.match(out, /loaded "records" in the process tier/);
+      assert.match(out, /granted read: \["\/tmp\/sandplug-records"\]/);
+      // The log is written from a fixed seed: its first records are always these, and only these.
+      assert.match(
+        out,
+        new RegExp(
+          [
+            "#1 2025-01-01T00:00:00.000Z GET    /api/orders/90220  204 371 ms",
+            "#2 2025-01-01T00:00:00.250Z DELETE /api/orders/59782  200 11 ms",
+            "#3 2025-01-01T00:00:00.500Z DELETE /api/orders/81754  200 184 ms",
+            "#4 2025-01-01T00:00:00.750Z POST   /api/orders/11461  200 55 ms",
+            "#5 2025-01-01T00:00:01.000Z DELETE /api/orders/71127  200 114 ms",
+          ].join("\n").replaceAll(".", "\\."),
+        ),
+      );
+      assert.doesNotMatch(out, /^#6 /m);
+      assert.match(out, /the plugin's finally ran \(files opened 1, closed 1\)/);
+      // Backpressure: 5 read, and the plugin pulled at most the window of 16 past them.
+      const parsed = Number(out.match(/it parsed (\d+) records/)?.[1]);
+      assert.ok(parsed >= 5 && parsed <= 5 + 16, `parsed ${parsed}`);
+      // A few chunks of a file of tens of MiB.
+      assert.match(out, /and read \d+ KiB of \d+\.\d MiB/);
     },
   });
 }

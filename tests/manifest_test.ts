@@ -69,6 +69,7 @@ Deno.test("parseManifest() accepts a minimal manifest and fills in the defaults"
     entry: "mod.ts",
     implements: {},
     imports: [],
+    host: [],
     permissions: {},
     limits: {},
   });
@@ -595,6 +596,7 @@ Deno.test("manifestJsonSchema() requires name and version and forbids unknown fi
     "$schema",
     "description",
     "entry",
+    "host",
     "implements",
     "imports",
     "isolation",

@@ -26,6 +26,7 @@ Deno.test("mod.ts exports exactly the documented values", () => {
     "SymbolNotFoundError",
     "UnstableFlagError",
     "ValidationError",
+    "callback",
     "createHost",
     "defineContract",
     "fn",
@@ -65,6 +66,7 @@ Deno.test("mod.ts exports exactly the documented types", async () => {
   assert.deepEqual(await typeExports(), [
     "ArgsOf",
     "CallOptions",
+    "Callback",
     "Contract",
     "ContractDefinition",
     "ContractSymbols",
@@ -74,8 +76,10 @@ Deno.test("mod.ts exports exactly the documented types", async () => {
     "Host",
     "HostEventDetail",
     "HostEventMap",
+    "HostFunctions",
     "HostOptions",
     "HostPolicy",
+    "HostSpecs",
     "InferInput",
     "InferOutput",
     "IsolationName",
@@ -96,6 +100,10 @@ Deno.test("mod.ts exports exactly the documented types", async () => {
     "PluginErrorOptions",
     "PluginLogEntry",
     "PluginModule",
+    "ProvideOf",
+    "ProvidedFunction",
+    "ProvidedOf",
+    "ReceivedArgsOf",
     "RegisterOptions",
     "Remote",
     "RemoteFunction",
@@ -103,6 +111,7 @@ Deno.test("mod.ts exports exactly the documented types", async () => {
     "RestartOptions",
     "RestartPolicy",
     "StandardSchemaV1",
+    "StreamOptions",
     "SymbolInfo",
     "SymbolKind",
     "SymbolSpec",
@@ -114,7 +123,17 @@ Deno.test("mod.ts exports exactly the documented types", async () => {
 });
 
 Deno.test("@sandplug/host/plugin exports exactly the SDK", () => {
-  assert.deepEqual(Object.keys(sdk).sort(), ["callSignal", "isVariable", "transfer", "variable"]);
+  assert.deepEqual(Object.keys(sdk).sort(), [
+    "CallbackExpiredError",
+    "HostCallError",
+    "HostCallTimeoutError",
+    "HostFunctionDeniedError",
+    "callSignal",
+    "host",
+    "isVariable",
+    "transfer",
+    "variable",
+  ]);
 });
 
 Deno.test("every error class is a PluginError with its own name and code", () => {

@@ -66,6 +66,7 @@ Deno.test("resolvePolicy() denies every kind by default", () => {
     sys: [],
     import: [],
     imports: [],
+    host: true,
   });
   assert.deepEqual(resolvePolicy({ net: false, env: [] }, CWD).net, []);
 });
@@ -96,7 +97,7 @@ Deno.test("resolvePolicy() throws a TypeError naming an unknown kind", async (t)
       const error = policyError({ [kind]: true });
       assert.equal(
         error.message,
-        `Cannot create host: allow.${kind} is not a permission kind; use read, write, net, env, run, ffi, sys, import, imports`,
+        `Cannot create host: allow.${kind} is not a permission kind; use read, write, net, env, run, ffi, sys, import, imports, host`,
       );
     });
   }
@@ -415,6 +416,7 @@ Deno.test("resolveGrant() grants exactly what was asked, not the whole policy", 
     sys: [],
     import: [],
     imports: [],
+    host: [],
   });
 });
 
@@ -463,9 +465,10 @@ Deno.test("toWorkerPermissions() copies the granted items of every kind", () => 
     sys: ["hostname"],
     import: ["esm.sh"],
     imports: ["npm:left-pad"],
+    host: ["sum"],
   };
   const permissions = toWorkerPermissions(grant);
-  const { imports: _declared, ...denoKinds } = grant;
+  const { imports: _declared, host: _functions, ...denoKinds } = grant;
   assert.deepEqual(permissions, denoKinds);
   assert.notEqual(permissions.read, grant.read, "the lists are copies");
   const empty = Object.fromEntries(KINDS.map((kind) => [kind, []])) as unknown as PermissionGrant;

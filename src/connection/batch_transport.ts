@@ -10,18 +10,19 @@ import { errorText } from "../wire/error_text.ts";
  */
 export class BatchTransport {
   readonly #isolate: Isolate;
-  readonly #receive: (records: unknown[]) => void;
+  readonly #receive: (records: unknown[], order: number) => void;
   readonly #malformed: (reason: string) => void;
   #channel: ChannelEnd | undefined;
   #sent = 0;
 
   /**
-   * @param receive Takes each reply batch that arrives through the channel.
+   * @param receive Takes each reply batch that arrives through the channel, with its place in
+   *   the runtime's order.
    * @param malformed Told when the runtime wrote something malformed into the channel.
    */
   constructor(
     isolate: Isolate,
-    receive: (records: unknown[]) => void,
+    receive: (records: unknown[], order: number) => void,
     malformed: (reason: string) => void,
   ) {
     this.#isolate = isolate;
@@ -72,7 +73,7 @@ export class BatchTransport {
     if (channel === undefined) return;
     try {
       for (let batch = channel.receive(); batch !== undefined; batch = channel.receive()) {
-        this.#receive(batch.records);
+        this.#receive(batch.records, batch.order);
       }
     } catch (cause) {
       this.#channel = undefined;

@@ -1,10 +1,10 @@
-import { PluginLoadError } from "../errors/errors.ts";
-import { PluginCrashedError, ValidationError } from "../errors/call_errors.ts";
+import { type PluginCrashedError, ValidationError } from "../errors/call_errors.ts";
 import type { Isolate, IsolateSpec, IsolationTier } from "../isolation/types.ts";
-import type { LogLevel, PluginMessage, SymbolInfo } from "../wire/protocol.ts";
+import type { LogLevel, SymbolInfo } from "../wire/protocol.ts";
 import { errorText } from "../wire/error_text.ts";
 import {
   CALL,
+  CALL_REFS,
   CANCEL,
   hostRecordLength,
   PING,
@@ -20,14 +20,15 @@ import { type Bounds, Pending } from "./pending.ts";
 import { PendingRequests } from "./pending_requests.ts";
 import { ReplyReader } from "./reply_reader.ts";
 import { requestProblem, writeRequest } from "./request_records.ts";
-import { Handshake } from "./handshake.ts";
+import { checkLowLatency, endedWhileLoading, Handshake } from "./handshake.ts";
 import { StuckProbe } from "./stuck_probe.ts";
 import { ConnectionEnd } from "./connection_end.ts";
-import { messageProblem } from "./message_check.ts";
-import { MAX_ENV_NAME_CHARS, MAX_ENV_PROBES } from "../wire/env_probe_limits.ts";
-import { neutraliseText } from "../wire/log_text.ts";
+import type { HostFunctions } from "./host_calls.ts";
+import { TalkBack } from "./talk_back.ts";
+import { Incoming } from "./incoming.ts";
 
 export type { Denial } from "./reply.ts";
+export type { HostCallCheck, HostFunctions, ProvidedFunction } from "./host_calls.ts";
 export type { Bounds } from "./pending.ts";
 
 /** How to open a connection: the load's bounds, the payload limit, and who hears of a crash. */
@@ -40,6 +41,8 @@ export interface OpenOptions extends Bounds {
   onDenied?(denial: Denial): void;
   /** Open the low-latency channel (worker tier only: it shares memory with the plugin). */
   lowLatency?: boolean;
+  /** The host functions the plugin may call; none when absent. */
+  hostFunctions?: HostFunctions;
 }
 
 /**
@@ -67,8 +70,22 @@ export class Connection {
   readonly #transport: BatchTransport;
   /** Whether large buffers are copied once and transferred (the tier clones and can transfer). */
   readonly #copyOnce: boolean;
-  /** How many environment probes the runtime reported: the host bounds them too. */
-  #envProbes = 0;
+  readonly #talkBack: TalkBack;
+  readonly #incoming: Incoming = new Incoming({
+    read: (records) => this.#replies.read(records),
+    crash: (reason) => this.#end.crash(reason),
+    log: (level, text) => this.#options.onLog?.(level, text),
+    denied: (denial) => this.#options.onDenied?.(denial),
+    wake: () => {
+      if (this.#end.failure === undefined) this.#transport.drain();
+    },
+    answer: (message) => {
+      if (this.#handshake === undefined) {
+        return this.#broke(`a ${message.type} message after the start`);
+      }
+      this.#handshake.answer(message);
+    },
+  });
 
   private constructor(
     plugin: string,
@@ -94,9 +111,21 @@ export class Connection {
       requests: this.#requests,
       stopProbe: () => this.#probe.stop(),
       terminate: () => this.#isolate.terminate(),
+      ended: (failure) => this.#talkBack.end(failure),
       // During the start the handshake reports it, as the load's error; after it, the host hears of it.
       crashed: (crash) =>
         this.#handshake === undefined ? this.#onCrash(crash) : this.#handshake.ended(crash.reason),
+    });
+    this.#talkBack = new TalkBack({
+      plugin,
+      maxMessageBytes: options.maxMessageBytes,
+      hostFunctions: options.hostFunctions,
+      send: (...record) => {
+        if (this.#end.failure === undefined) this.#outbox.open().push(...record);
+      },
+      open: () => this.#end.failure === undefined,
+      denied: (name) => this.#options.onDenied?.({ kind: "host", value: name, symbol: undefined }),
+      broke: (problem) => this.#broke(problem),
     });
     this.#replies = new ReplyReader(this.#requests, {
       plugin,
@@ -104,6 +133,7 @@ export class Connection {
       probe: this.#probe,
       denied: (denial) => this.#options.onDenied?.(denial),
       broke: (problem) => this.#broke(problem),
+      talkBack: this.#talkBack,
     });
     this.#outbox = new RecordBatch(
       (records, transfer) => {
@@ -113,13 +143,13 @@ export class Connection {
       (record, cause) => this.#unsendable(record, cause),
     );
     this.#isolate = start({
-      message: (message) => this.#receive(message),
+      message: (message) => this.#incoming.receive(message),
       exit: (reason) => this.#end.crash(reason),
       log: (level, text) => this.#options.onLog?.(level, text),
     });
     this.#transport = new BatchTransport(
       this.#isolate,
-      (records) => this.#replies.read(records),
+      (records, order) => this.#incoming.batch(records, order),
       (reason) => this.#end.crash(reason),
     );
   }
@@ -137,13 +167,7 @@ export class Connection {
     options: OpenOptions,
   ): Promise<{ connection: Connection; symbols: SymbolInfo[] }> {
     options.signal?.throwIfAborted();
-    if (options.lowLatency && tier.lowLatency === undefined) {
-      throw new PluginLoadError(
-        spec.plugin,
-        `the ${tier.name} tier cannot open a low-latency channel (lowLatency: true): it shares no memory ` +
-          'with the host; load it with isolation: "worker", or without lowLatency',
-      );
-    }
+    checkLowLatency(tier, spec.plugin, options.lowLatency);
     const connection = new Connection(
       spec.plugin,
       (events) => tier.start(spec, events),
@@ -158,15 +182,8 @@ export class Connection {
       connection.#handshake = handshake;
       const symbols = await handshake.done.finally(() => connection.#handshake = undefined);
       // Ended between its answer and now (it broke the protocol right after `ready`): no one would hear of it.
-      const failure = connection.#end.failure;
-      if (failure !== undefined) {
-        throw new PluginLoadError(
-          spec.plugin,
-          `its isolate ended while loading: ${
-            failure instanceof PluginCrashedError ? failure.reason : failure.message
-          }`,
-          { cause: failure },
-        );
+      if (connection.#end.failure !== undefined) {
+        throw endedWhileLoading(spec.plugin, connection.#end.failure);
       }
       if (buffer !== undefined) connection.#transport.openChannel(buffer);
       return { connection, symbols };
@@ -210,14 +227,38 @@ export class Connection {
   request(tag: RequestTag, symbol: string, payload: unknown, bounds: Bounds): Promise<unknown> {
     if (this.#end.failure !== undefined) return Promise.reject(this.#end.failure);
     if (bounds.signal?.aborted) return Promise.reject(bounds.signal.reason);
-    const refused = requestProblem(this.#plugin, tag, symbol, payload, this.#maxMessageBytes);
-    if (refused !== undefined) return Promise.reject(refused);
     const id = this.#nextId++;
+    // Callbacks and streams among a call's arguments cross as references, valid until it settles.
+    const byRef = tag === CALL ? this.#talkBack.references(id, payload as unknown[]) : undefined;
+    const sent = byRef ?? payload;
+    const refused = requestProblem(this.#plugin, tag, symbol, sent, this.#maxMessageBytes);
+    if (refused !== undefined) {
+      if (byRef !== undefined) this.#talkBack.releaseWhen(id);
+      return Promise.reject(refused);
+    }
     const resolvers = Promise.withResolvers<unknown>();
     const deadline = performance.now() + bounds.timeoutMs;
-    this.#requests.add(id, new Pending(tag, symbol, payload, bounds, deadline, resolvers));
-    writeRequest(this.#outbox, id, tag, symbol, payload, this.#copyOnce);
+    this.#requests.add(id, new Pending(tag, symbol, sent, bounds, deadline, resolvers));
+    writeRequest(this.#outbox, id, byRef ? CALL_REFS : tag, symbol, sent, this.#copyOnce);
+    if (byRef !== undefined) this.#talkBack.releaseWhen(id, resolvers.promise);
     return resolvers.promise;
+  }
+
+  /**
+   * Calls a function whose result the plugin streams, and reads it.
+   *
+   * @returns The items as a stream, `window` items ahead of the reader at most; it errors with
+   * the plugin's error, `PluginTimeoutError` when an item takes over `timeoutMs`, the signal's
+   * reason, or `PluginCrashedError`/`PluginClosedError`.
+   */
+  stream(symbol: string, args: unknown[], bounds: Bounds & { window: number }): ReadableStream {
+    const failure = this.#end.failure ??
+      (bounds.signal?.aborted ? bounds.signal.reason : undefined) ??
+      requestProblem(this.#plugin, CALL, symbol, args, this.#maxMessageBytes);
+    if (failure !== undefined) {
+      return new ReadableStream({ start: (controller) => controller.error(failure) });
+    }
+    return this.#talkBack.stream(this.#nextId++, symbol, args, bounds);
   }
 
   /** A request passed its deadline (and failed): a plugin that does not answer a ping now is stuck. */
@@ -230,53 +271,25 @@ export class Connection {
   /** A record the outbox could not serialise: its request fails, naming what could not be sent. */
   #unsendable(record: unknown[], cause: unknown): void {
     const id = record[1] as number;
-    const pending = this.#requests.get(id);
-    if (pending === undefined || (record[0] !== CALL && record[0] !== SET)) return;
+    const what = `cannot be sent to the plugin: ${errorText(cause)}`;
+    // A host call's answer (an id of the plugin's own) or a stream's start fails there.
+    const symbol = this.#talkBack.streams.get(id)?.symbol ?? "a host call";
+    if (
+      this.#talkBack.unsendable(record, new ValidationError(this.#plugin, symbol, "args", what))
+    ) {
+      return;
+    }
+    const tag = record[0];
+    const pending = tag === CALL || tag === CALL_REFS || tag === SET
+      ? this.#requests.get(id)
+      : undefined;
+    if (pending === undefined) return;
+    const path = unclonablePath(pending.tag, pending.payload);
     this.#requests.fail(
       id,
       pending,
-      new ValidationError(
-        this.#plugin,
-        pending.symbol,
-        unclonablePath(pending.tag, pending.payload),
-        `cannot be sent to the plugin: ${errorText(cause)}`,
-        { cause },
-      ),
+      new ValidationError(this.#plugin, pending.symbol, path, what, { cause }),
     );
-  }
-
-  /** A message from the runtime: checked as hostile input, then acted on. */
-  #receive(message: PluginMessage): void {
-    const problem = messageProblem(message);
-    if (problem !== undefined) return this.#broke(problem);
-    try {
-      switch (message.type) {
-        case "batch":
-          return this.#replies.read(message.records);
-        case "exit":
-          return this.#end.crash(message.reason);
-        case "log":
-          return this.#options.onLog?.(message.level, message.text);
-        case "denied":
-          if (++this.#envProbes > MAX_ENV_PROBES) return;
-          return this.#options.onDenied?.({
-            kind: "env",
-            value: neutraliseText(message.value, MAX_ENV_NAME_CHARS),
-            symbol: message.symbol,
-          });
-        case "wake":
-          if (this.#end.failure === undefined) this.#transport.drain();
-          return;
-        default:
-          if (this.#handshake === undefined) {
-            return this.#broke(`a ${message.type} message after the start`);
-          }
-          return this.#handshake.answer(message);
-      }
-    } catch (error) {
-      // Whatever a plugin sends, the host survives it: a message it cannot take ends the plugin.
-      this.#broke(`the host could not handle its ${message.type} message (${errorText(error)})`);
-    }
   }
 
   /** The runtime sent what the protocol does not allow: the plugin is ended. */

@@ -17,6 +17,8 @@ export interface ConnectionEndOptions {
   stopProbe(): void;
   /** Ends the isolate. Idempotent. */
   terminate(): void | Promise<void>;
+  /** Told once, when the connection ended, however: what else it serves must settle too. */
+  ended?(failure: PluginError): void;
   /** Told once, when the connection ended other than by `close()`. */
   crashed(crash: PluginCrashedError): void;
 }
@@ -83,5 +85,6 @@ export class ConnectionEnd {
   ): void {
     this.#failure = failure;
     this.#options.requests.failAll(errorFor);
+    this.#options.ended?.(failure);
   }
 }

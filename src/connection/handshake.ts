@@ -1,5 +1,6 @@
-import { IncompatiblePluginError, PluginLoadError } from "../errors/errors.ts";
-import type { Isolate, IsolateSpec } from "../isolation/types.ts";
+import { IncompatiblePluginError, type PluginError, PluginLoadError } from "../errors/errors.ts";
+import { PluginCrashedError } from "../errors/call_errors.ts";
+import type { Isolate, IsolateSpec, IsolationTier } from "../isolation/types.ts";
 import type { LoadErrorMessage, ReadyMessage, SymbolInfo } from "../wire/protocol.ts";
 import { PROTOCOL_VERSION } from "../wire/protocol_version.ts";
 import { isWireError, remoteError } from "./reply.ts";
@@ -123,4 +124,30 @@ export class Handshake {
       new PluginLoadError(this.#spec.plugin, `its isolate ended while loading: ${reason}`),
     );
   }
+}
+
+/**
+ * Refuses a low-latency channel the tier cannot open.
+ *
+ * @throws {PluginLoadError} When `lowLatency` is asked of a tier that shares no memory with the host.
+ */
+export function checkLowLatency(
+  tier: IsolationTier,
+  plugin: string,
+  lowLatency: boolean | undefined,
+): void {
+  if (!lowLatency || tier.lowLatency !== undefined) return;
+  throw new PluginLoadError(
+    plugin,
+    `the ${tier.name} tier cannot open a low-latency channel (lowLatency: true): it shares no memory ` +
+      'with the host; load it with isolation: "worker", or without lowLatency',
+  );
+}
+
+/** The load's error for an isolate that ended right after it answered the handshake. */
+export function endedWhileLoading(plugin: string, failure: PluginError): PluginLoadError {
+  const reason = failure instanceof PluginCrashedError ? failure.reason : failure.message;
+  return new PluginLoadError(plugin, `its isolate ended while loading: ${reason}`, {
+    cause: failure,
+  });
 }

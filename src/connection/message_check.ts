@@ -59,7 +59,12 @@ export function messageProblem(message: unknown): string | undefined {
   const fields = message as Record<string, unknown>;
   switch (type) {
     case "batch":
-      return Array.isArray(fields.records) ? undefined : "a batch's records are not an array";
+      if (!Array.isArray(fields.records)) return "a batch's records are not an array";
+      return fields.order === undefined ||
+          (typeof fields.order === "number" && Number.isSafeInteger(fields.order) &&
+            fields.order >= 1)
+        ? undefined
+        : "a batch's order is not a positive integer";
     case "log":
       if (typeof fields.level !== "string" || !LOG_LEVELS.has(fields.level)) {
         return `a log message has the unknown level ${

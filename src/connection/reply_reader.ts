@@ -1,4 +1,13 @@
-import { OK, pluginRecordLength, PONG } from "../wire/records.ts";
+import {
+  END,
+  HOST_CALL,
+  HOST_CANCEL,
+  ITEM,
+  OK,
+  pluginRecordLength,
+  PONG,
+} from "../wire/records.ts";
+import type { TalkBack } from "./talk_back.ts";
 import { callFailure, type Denial, deniedIn, remoteError, resultProblem } from "./reply.ts";
 import type { Pending } from "./pending.ts";
 import type { PendingRequests } from "./pending_requests.ts";
@@ -14,6 +23,8 @@ export interface ReplyReaderOptions {
   denied(denial: Denial): void;
   /** Told of a malformed record: the runtime broke the protocol. */
   broke(problem: string): void;
+  /** Where the plugin's host calls go, and the streams it sends. */
+  talkBack: TalkBack;
 }
 
 /**
@@ -41,16 +52,46 @@ export class ReplyReader {
       const id = records[at + 1];
       if (records[at] === PONG) {
         this.#options.probe.answered(id);
+      } else if (records[at] === HOST_CALL) {
+        this.#options.talkBack.hostCall(id, records[at + 2], records.slice(at + 4, at + length));
+      } else if (records[at] === HOST_CANCEL) {
+        this.#options.talkBack.hostCancel(id);
+      } else if (records[at] === ITEM || records[at] === END) {
+        this.#streamRecord(records[at] === ITEM, id, records[at + 2]);
       } else {
         // Undefined for a late reply to a request that already timed out or was aborted.
         const pending = this.#requests.get(id);
         if (pending !== undefined) {
           if (records[at] === OK) this.#accept(id as number, pending, records[at + 2]);
           else this.#refused(id as number, pending, records[at + 2]);
+        } else if (records[at] !== OK) {
+          this.#streamFailed(id, records[at + 2]);
         }
       }
       at += length;
     }
+  }
+
+  /** An item or the end of a stream; items are checked like results. */
+  #streamRecord(isItem: boolean, id: unknown, value: unknown): void {
+    const stream = this.#options.talkBack.streams.get(id);
+    if (stream === undefined) return;
+    if (!isItem) return stream.end();
+    const { plugin, maxMessageBytes } = this.#options;
+    const problem = resultProblem(plugin, stream.symbol, value, maxMessageBytes);
+    if (problem === undefined) stream.item(value);
+    else stream.fail(problem);
+  }
+
+  /** A stream's function failed, or its iterator threw. */
+  #streamFailed(id: unknown, error: unknown): void {
+    const stream = this.#options.talkBack.streams.get(id);
+    if (stream === undefined) return;
+    const { plugin, maxMessageBytes } = this.#options;
+    const remote = remoteError(error, maxMessageBytes);
+    const denial = deniedIn(remote.message, stream.symbol);
+    if (denial !== undefined) this.#options.denied(denial);
+    stream.fail(callFailure(plugin, stream.symbol, remote, maxMessageBytes));
   }
 
   /** A request plugin code answered: its value, once checked. */

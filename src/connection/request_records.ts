@@ -1,7 +1,7 @@
 import { PayloadTooLargeError, ValidationError } from "../errors/call_errors.ts";
 import { copyOnce } from "../wire/copy_once.ts";
 import { measure } from "../wire/payload.ts";
-import { CALL, GET, type RecordBatch, type RequestTag, SET } from "../wire/records.ts";
+import { CALL, CALL_REFS, GET, type RecordBatch, type RequestTag, SET } from "../wire/records.ts";
 import { takeTransfers } from "../wire/transfer.ts";
 import { argsProblem, refusalText, valueProblem } from "../wire/value_check.ts";
 
@@ -45,16 +45,16 @@ export function requestProblem(
 export function writeRequest(
   outbox: RecordBatch,
   id: number,
-  tag: RequestTag,
+  tag: RequestTag | typeof CALL_REFS,
   symbol: string,
   payload: unknown,
   copies: boolean,
 ): void {
   const records = outbox.open();
-  if (tag === CALL) {
+  if (tag === CALL || tag === CALL_REFS) {
     const args = payload as unknown[];
     const marked = takeTransfers(args);
-    records.push(CALL, id, symbol, args.length);
+    records.push(tag, id, symbol, args.length);
     for (let index = 0; index < args.length; index++) {
       const copied = copies && marked === undefined ? copyOnce(args[index]) : undefined;
       records.push(copied === undefined ? args[index] : copied.value);

@@ -17,6 +17,26 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+/** Options of `p.stream()`. */
+export interface StreamOptions {
+  /** Stops the stream: it errors with the signal's reason, and the plugin's iterator is returned. */
+  signal?: AbortSignal;
+  /**
+   * How long the reader waits for each item, in milliseconds; the stream
+   * errors with `PluginTimeoutError` when one takes longer.
+   *
+   * @default {the plugin's call deadline (callTimeoutMs)}
+   */
+  timeoutMs?: number;
+  /**
+   * How many items the plugin may produce ahead of the reader: its generator
+   * is not pulled further until the host reads.
+   *
+   * @default {16}
+   */
+  window?: number;
+}
+
 /**
  * An exported variable (or a read-only exported constant) of a plugin, seen
  * from the host. Both methods go to the plugin and back.

@@ -38,8 +38,17 @@ export type SymbolSpec = FnSpec | VariableSpec;
 /** The symbols of a contract, by export name. */
 export type ContractSymbols = Record<string, SymbolSpec>;
 
+/**
+ * The host functions of a contract, by name: what a plugin may call on its
+ * host, each declared with {@linkcode fn}.
+ */
+export type HostSpecs = Record<string, FnSpec>;
+
 /** What {@linkcode defineContract} takes. */
-export interface ContractDefinition<S extends ContractSymbols> {
+export interface ContractDefinition<
+  S extends ContractSymbols,
+  H extends HostSpecs = Record<never, never>,
+> {
   /** The contract's name, as plugins list it under `implements` in plugin.json. */
   name: string;
   /** The contract's semantic version, e.g. `"1.2.0"`. */
@@ -52,10 +61,20 @@ export interface ContractDefinition<S extends ContractSymbols> {
   range?: string;
   /** The exports the host relies on. */
   symbols: S;
+  /**
+   * The host functions plugins may call, which types `load(dir, { provide })`
+   * and validates what crosses with each call.
+   *
+   * @default {{}}
+   */
+  host?: H;
 }
 
 /** A contract made by {@linkcode defineContract}. */
-export interface Contract<S extends ContractSymbols = ContractSymbols> {
+export interface Contract<
+  S extends ContractSymbols = ContractSymbols,
+  H extends HostSpecs = HostSpecs,
+> {
   /** The contract's name. */
   readonly name: string;
   /** The contract's version. */
@@ -64,6 +83,8 @@ export interface Contract<S extends ContractSymbols = ContractSymbols> {
   readonly range: string;
   /** The exports the host relies on. */
   readonly symbols: S;
+  /** The host functions plugins may call; empty when the contract declares none. */
+  readonly host: H;
 }
 
 /** The argument tuple a function spec accepts, as callers write it. */
@@ -152,9 +173,10 @@ export function variable<T extends StandardSchemaV1>(schema: T): VariableSpec<T>
  * Pass it to `host.load(dir, { contract })`; pass a list of versions of it to
  * negotiate the highest one the plugin implements.
  *
- * @param definition Name, semantic version, optional accepted range and symbols.
+ * @param definition Name, semantic version, optional accepted range, symbols and host functions.
  * @returns The contract.
- * @throws {TypeError} When the name is empty, the version is not semver, or the range is invalid.
+ * @throws {TypeError} When the name is empty, the version is not semver, the range is invalid, or
+ * a symbol or host function is not a spec of the right kind.
  *
  * @example Define a contract and read its default range
  * ```ts
@@ -172,10 +194,28 @@ export function variable<T extends StandardSchemaV1>(schema: T): VariableSpec<T>
  * });
  * assert.equal(greeter.range, "^1");
  * ```
+ *
+ * @example Declare the host functions plugins may call
+ * ```ts
+ * import { defineContract, fn } from "@sandplug/host";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const counter = defineContract({
+ *   name: "counter",
+ *   version: "1.0.0",
+ *   symbols: { put: fn({ args: [z.string(), z.number()], returns: z.void() }) },
+ *   host: { sum: fn({ args: [z.number(), z.number()], returns: z.number() }) },
+ * });
+ * assert.deepEqual(Object.keys(counter.host), ["sum"]);
+ * ```
  */
-export function defineContract<const S extends ContractSymbols>(
-  definition: ContractDefinition<S>,
-): Contract<S> {
+export function defineContract<
+  const S extends ContractSymbols,
+  const H extends HostSpecs = Record<never, never>,
+>(
+  definition: ContractDefinition<S, H>,
+): Contract<S, H> {
   const { name, version, symbols } = definition;
   if (typeof name !== "string" || name.length === 0) {
     throw new TypeError(
@@ -210,5 +250,25 @@ export function defineContract<const S extends ContractSymbols>(
       );
     }
   }
-  return Object.freeze({ name, version, range, symbols });
+  const host = checkHost(name, definition.host ?? {}) as H;
+  return Object.freeze({ name, version, range, symbols, host });
+}
+
+/** The contract's host section, each entry an fn() spec; frozen, as the contract is. */
+function checkHost(contract: string, host: HostSpecs): HostSpecs {
+  if (typeof host !== "object" || host === null || Array.isArray(host)) {
+    throw new TypeError(
+      `Cannot define contract "${contract}": host must be an object of fn() specs; ` +
+        `current value is ${JSON.stringify(host)}`,
+    );
+  }
+  for (const [name, spec] of Object.entries(host)) {
+    if (spec?.kind !== "function") {
+      throw new TypeError(
+        `Cannot define contract "${contract}": host.${name} must be made with fn(), ` +
+          "as a plugin can only call a host function",
+      );
+    }
+  }
+  return Object.freeze({ ...host });
 }

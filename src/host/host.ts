@@ -24,6 +24,8 @@ import { Registry } from "./registry.ts";
 import { type HostSettings, hostSettings } from "./settings.ts";
 import { type Opener, resolveRestart, Supervisor, type SupervisorEvents } from "./supervisor.ts";
 import { chooseTier } from "./tier_choice.ts";
+import { checkProvided, providedFunctions } from "./host_functions.ts";
+import { hostCallValidator } from "../contract/host_validation.ts";
 import type {
   HostOptions,
   IsolationName,
@@ -110,6 +112,7 @@ export class PluginHost extends EventTarget implements Host {
       tiers: this.#tiers,
       allowInline: this.#settings.allowInline,
     });
+    checkProvided(prepared.manifest.name, prepared.grant.host, options.provide);
     const resolved = await withPackages(prepared, tier, options.signal);
     const handle = await this.#start(resolved, tier, contract, options);
     return await this.#admit(handle) as unknown as Plugin<SymbolsOf<C>>;
@@ -126,7 +129,7 @@ export class PluginHost extends EventTarget implements Host {
     const restart = options.restart === undefined
       ? this.#settings.restart
       : resolveRestart(options.restart, "load plugin");
-    const open = this.#opener(prepared, tier, options);
+    const open = this.#opener(prepared, tier, contract, options);
     const { supervisor, symbols } = await Supervisor.start(
       manifest.name,
       restart,
@@ -157,7 +160,12 @@ export class PluginHost extends EventTarget implements Host {
   }
 
   /** How the plugin's connections are opened, the first and any after a crash. */
-  #opener(prepared: Prepared, tier: IsolationTier, options: LoadOptions): Opener {
+  #opener(
+    prepared: Prepared,
+    tier: IsolationTier,
+    contract: Contract | undefined,
+    options: LoadOptions,
+  ): Opener {
     const manifest: Manifest = prepared.manifest;
     const { maxMessageBytes } = this.#settings;
     const spec: IsolateSpec = { plugin: manifest.name, ...prepared, maxMessageBytes };
@@ -170,6 +178,13 @@ export class PluginHost extends EventTarget implements Host {
       onDenied: ({ kind, value, symbol }) =>
         this.#emit("denied", { plugin: manifest.name, kind, value, symbol }),
       lowLatency: options.lowLatency,
+      hostFunctions: {
+        functions: providedFunctions(prepared.grant.host, options.provide),
+        check: contract === undefined || !this.#settings.validate
+          ? undefined
+          : (name) => hostCallValidator(manifest.name, contract, name),
+        maxConcurrent: this.#settings.maxConcurrentHostCalls,
+      },
     };
     return (onCrash, signal) => Connection.open(tier, spec, { ...bounds, onCrash, signal });
   }

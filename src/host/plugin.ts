@@ -18,9 +18,11 @@ import type {
   CallOptions,
   LookupOptions,
   RemoteFunction,
+  StreamOptions,
   Variable,
 } from "../contract/call_types.ts";
 import type { Bounds } from "../connection/connection.ts";
+import { hasRefs } from "../connection/refs.ts";
 import type { IsolationTier } from "../isolation/types.ts";
 import { CALL, GET, type RequestTag, SET } from "../wire/records.ts";
 import type { Supervisor } from "./supervisor.ts";
@@ -30,6 +32,9 @@ import { atMost } from "./limits.ts";
 import { boundOptions, callBounds, deadlineAsTimeout, mergeOptions } from "./call_bounds.ts";
 import type { Plugin } from "./plugin_interface.ts";
 import type { IsolationName } from "./types.ts";
+
+/** How many items a stream's plugin may produce ahead of the reader, by default (as object-mode streams buffer). */
+const DEFAULT_WINDOW = 16;
 
 export type { Plugin } from "./plugin_interface.ts";
 
@@ -200,7 +205,9 @@ export class PluginHandle implements Plugin<ContractSymbols> {
       const spec = this.#spec(name);
       if (spec?.kind === "function") return this.#callValidated(name, spec, args, options);
       // A signal needs the messages' cancel path: only plain calls skip them.
-      const callDirect = options?.signal === undefined && this.#closing === undefined
+      // So do callbacks and streams among the arguments, which cross as references.
+      const callDirect = options?.signal === undefined && this.#closing === undefined &&
+          !hasRefs(args)
         ? this.#callDirect
         : undefined;
       const direct = callDirect === undefined ? undefined : this.#supervisor.ready?.direct;
@@ -240,6 +247,41 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     );
     const result = await this.#send(CALL, name, checked, options);
     return validate(spec.returns, result, { plugin: this.name, symbol: name, prefix: "result" });
+  }
+
+  stream<T = unknown>(
+    name: string,
+    args: readonly unknown[] = [],
+    options?: StreamOptions,
+  ): ReadableStream<T> {
+    if (!Array.isArray(args)) {
+      throw new TypeError(
+        `Cannot stream "${name}": args must be an array; current value is ${args}`,
+      );
+    }
+    const kind = this.#kindOf(name);
+    if (kind !== "function") throw new SymbolKindError(this.name, name, "function", kind);
+    const timeoutMs = positiveOption(
+      "stream",
+      "timeoutMs",
+      options?.timeoutMs,
+      this.#callTimeoutMs,
+    );
+    const window = positiveOption("stream", "window", options?.window, DEFAULT_WINDOW);
+    const bounds = { timeoutMs, signal: options?.signal, window: Math.floor(window) };
+    if (this.#closing !== undefined) {
+      const closed = new PluginClosedError(this.name, name);
+      return new ReadableStream({ start: (controller) => controller.error(closed) });
+    }
+    const copied = [...args];
+    const ready = this.#supervisor.ready;
+    if (ready !== undefined) return ready.stream(name, copied, bounds) as ReadableStream<T>;
+    // A restart is under way: the stream starts on the restarted plugin, within the first item's deadline.
+    const supervisor = this.#supervisor;
+    return ReadableStream.from((async function* () {
+      const connection = await supervisor.connection(name, bounds);
+      yield* connection.stream(name, copied, bounds);
+    })()) as ReadableStream<T>;
   }
 
   close(): Promise<void> {

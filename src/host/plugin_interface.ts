@@ -5,7 +5,7 @@
  * @module
  */
 import type { Contract, ContractSymbols, RemoteOf } from "../contract/contract.ts";
-import type { CallOptions, LookupOptions, Remote } from "../contract/call_types.ts";
+import type { CallOptions, LookupOptions, Remote, StreamOptions } from "../contract/call_types.ts";
 import type { Manifest } from "../manifest/manifest.ts";
 import type { PermissionGrant } from "../permissions/permissions.ts";
 import type { SymbolInfo } from "../wire/protocol.ts";
@@ -145,6 +145,55 @@ export interface Plugin<S extends ContractSymbols = Record<never, never>> extend
    * ```
    */
   call(name: string, args?: readonly unknown[], options?: CallOptions): Promise<unknown>;
+
+  /**
+   * Calls an exported function that returns an async iterable (an
+   * `async function*`) or a `ReadableStream`, and reads its items as they
+   * come, with backpressure: the plugin is pulled at most `window` items
+   * ahead of the reader. `break` in `for await`, or `cancel()`, returns the
+   * plugin's iterator (its `finally` runs) before it settles.
+   *
+   * @param name The function's name.
+   * @param args Its arguments, copied.
+   * @param options A per-item deadline, a signal, and the window.
+   * @returns The items. The stream errors with `PluginCallError` when plugin code threw,
+   * `PluginTimeoutError` when an item does not come within `timeoutMs`, the signal's reason,
+   * or `PluginCrashedError` / `PluginClosedError`.
+   * @throws {SymbolNotFoundError} When the plugin does not export `name`.
+   * @throws {SymbolKindError} When `name` is not a function.
+   * @throws {RangeError} When `options.timeoutMs` or `options.window` is not a positive number.
+   *
+   * @example Read the first items of an endless stream
+   * ```ts
+   * import { createHost } from "@sandplug/host";
+   * import assert from "node:assert/strict";
+   *
+   * let cleanedUp = false;
+   * const counter = {
+   *   async *count() {
+   *     try {
+   *       for (let n = 1;; n++) yield n;
+   *     } finally {
+   *       cleanedUp = true;
+   *     }
+   *   },
+   * };
+   * await using host = createHost({ plugins: { counter } });
+   * const plugin = await host.load("counter");
+   * const seen: unknown[] = [];
+   * for await (const n of plugin.stream("count")) {
+   *   seen.push(n);
+   *   if (seen.length === 3) break;
+   * }
+   * assert.deepEqual(seen, [1, 2, 3]);
+   * assert.equal(cleanedUp, true);
+   * ```
+   */
+  stream<T = unknown>(
+    name: string,
+    args?: readonly unknown[],
+    options?: StreamOptions,
+  ): ReadableStream<T>;
 
   /**
    * Ends the plugin; pending calls reject with `PluginClosedError`, and so

@@ -52,6 +52,7 @@ export class Registry {
         version: options.version ?? "0.0.0",
         implements: options.implements,
         description: options.description,
+        host: options.host === undefined ? undefined : [...options.host],
       },
       { file: `register("${name}")` },
     );

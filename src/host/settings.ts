@@ -12,6 +12,8 @@ import type { HostOptions, PluginLogEntry } from "./types.ts";
 
 const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
+/** Host calls one plugin may have running at once: enough for any real fan-out, not a flood. */
+const DEFAULT_MAX_CONCURRENT_HOST_CALLS = 64;
 
 /** Every option of a host but its policy and compiled-in plugins, checked. */
 export interface HostSettings {
@@ -23,6 +25,7 @@ export interface HostSettings {
   readonly restart: ResolvedRestart;
   readonly log: (entry: PluginLogEntry) => void;
   readonly allowInline: boolean;
+  readonly maxConcurrentHostCalls: number;
 }
 
 /** The default log sink: `[plugin] line` on stderr, never throwing, whatever the line holds. */
@@ -73,5 +76,10 @@ export function hostSettings(
     restart,
     log: options.log ?? writeToStderr,
     allowInline: options.allowInline ?? true,
+    maxConcurrentHostCalls: positive(
+      "maxConcurrentHostCalls",
+      options.maxConcurrentHostCalls,
+      DEFAULT_MAX_CONCURRENT_HOST_CALLS,
+    ),
   };
 }

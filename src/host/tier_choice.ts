@@ -21,10 +21,14 @@ export interface TierRules {
   readonly allowInline: boolean;
 }
 
-/** The kinds in a grant beyond reading the plugin's own folder: what only a sandbox can enforce. */
+/**
+ * The kinds in a grant beyond reading the plugin's own folder: what only a
+ * sandbox can enforce. Host functions are not among them: the host answers
+ * every host call itself, so even the inline tier holds a plugin to its list.
+ */
 function grantedBeyondOwnFolder(grant: PermissionGrant): string[] {
   return Object.entries(grant)
-    .filter(([kind, items]) => items.length > (kind === "read" ? 1 : 0))
+    .filter(([kind, items]) => kind !== "host" && items.length > (kind === "read" ? 1 : 0))
     .map(([kind, items]) =>
       `${kind === "imports" ? "imports" : `permissions.${kind}`} ${JSON.stringify(items)}`
     );

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Contract } from "../contract/contract.ts";
+import type { ProvideOf } from "../contract/host_types.ts";
 import type { HostPolicy } from "../permissions/permissions.ts";
 import type { LogLevel } from "../wire/protocol.ts";
 import type { RestartPolicy } from "./supervisor.ts";
@@ -112,6 +113,14 @@ export interface HostOptions {
    * @default {true}
    */
   allowInline?: boolean;
+  /**
+   * How many host calls (`host.call()` in plugin code, to functions the load
+   * provides) one plugin may have running at once; more wait their turn,
+   * within their own deadlines. Bounds what a plugin can make the host do.
+   *
+   * @default {64}
+   */
+  maxConcurrentHostCalls?: number;
 }
 
 /** A plugin module compiled into the host: its exports, e.g. `import * as qos from "../qos.ts"`. */
@@ -129,6 +138,11 @@ export interface RegisterOptions {
   implements?: Record<string, string>;
   /** One line about the plugin. */
   description?: string;
+  /**
+   * The host functions it calls (`host.call()` from `@sandplug/host/plugin`),
+   * as a manifest's `"host"` lists them; each load must provide them.
+   */
+  host?: readonly string[];
 }
 
 /** One line a plugin wrote to its console. */
@@ -150,6 +164,37 @@ export interface LoadOptions<
    * highest one the plugin implements is used and reported on `plugin.contract`.
    */
   contract?: C;
+  /**
+   * The host functions this plugin may call, by name. The load is refused
+   * unless it provides every function the manifest lists under `"host"`, and
+   * the plugin can call only those: a name provided but not listed is not
+   * callable. When the contract has a `host` section, each of its functions
+   * must be here with the types its schemas give (returning the value or a
+   * promise of it), and what crosses is validated.
+   *
+   * @default {{}}
+   *
+   * @example Provide the host functions a contract declares
+   * ```ts
+   * import { defineContract, fn, type LoadOptions } from "@sandplug/host";
+   * import { z } from "zod";
+   * import assert from "node:assert/strict";
+   *
+   * const counter = defineContract({
+   *   name: "counter",
+   *   version: "1.0.0",
+   *   symbols: { get: fn({ args: [z.string()], returns: z.number() }) },
+   *   host: { sum: fn({ args: [z.number(), z.number()], returns: z.number() }) },
+   * });
+   * // `a` and `b` are numbers: the contract types them.
+   * const options: LoadOptions<typeof counter> = {
+   *   contract: counter,
+   *   provide: { sum: (a, b) => a + b },
+   * };
+   * assert.equal(await options.provide?.sum(1, 2), 3);
+   * ```
+   */
+  provide?: ProvideOf<C>;
   /** Cancels the load. */
   signal?: AbortSignal;
   /**

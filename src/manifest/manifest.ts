@@ -60,6 +60,11 @@ export interface Manifest {
   implements: Record<string, string>;
   /** Packages the plugin imports (`npm:`, `jsr:` or bare specifiers of the host's import map). */
   imports: string[];
+  /**
+   * The host functions the plugin calls, by name: the host must provide each
+   * when it loads the plugin, and the plugin may call only these.
+   */
+  host: string[];
   /** The least isolation the plugin asks for: `"process"` makes a worker-tier host run it in a process. */
   isolation?: "worker" | "process";
   /** What the plugin may do. */

@@ -44,6 +44,9 @@ export const SYS_NAMES = [
 const NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
 const HOST_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9*_.-]+)(:[0-9]{1,5})?$/;
 const ENV_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*\*?$/;
+const HOST_FUNCTION_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const MAX_HOST_FUNCTION_NAME = 100;
+const MAX_HOST_FUNCTIONS = 256;
 
 function withinFolder(path: string): boolean {
   if (posix.isAbsolute(path)) return true;
@@ -81,6 +84,53 @@ const envItem = z.string().regex(ENV_PATTERN, {
     } is not an environment variable name: use letters, digits and _ ` +
     '(a trailing * matches a prefix, e.g. "APP_*")',
 });
+
+/** A long value shown in a message, cut so that the message stays readable. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
+const hostFunctionItem = z.string({
+  error: (issue) =>
+    `must be a host function's name, e.g. "sum"; current value is ${shown(issue.input)}`,
+})
+  .max(MAX_HOST_FUNCTION_NAME, {
+    error: (issue) =>
+      `${shown(issue.input)} is longer than ${MAX_HOST_FUNCTION_NAME} characters; ` +
+      "give the host function a shorter name",
+    abort: true,
+  })
+  .regex(HOST_FUNCTION_PATTERN, {
+    error: (issue) =>
+      `${shown(issue.input)} is not a host function name: use letters, digits, _ and $, ` +
+      'not starting with a digit, like a JavaScript identifier (e.g. "sum")',
+  });
+
+// Each name once: a name listed twice is a slip, never a second grant.
+const hostFunctions = z.array(hostFunctionItem, {
+  error: (issue) =>
+    `must be a list of host function names, e.g. ["sum"]; current value is ${shown(issue.input)}`,
+})
+  .max(MAX_HOST_FUNCTIONS, {
+    error: (issue) =>
+      `must list at most ${MAX_HOST_FUNCTIONS} host functions; current value lists ${
+        Array.isArray(issue.input) ? issue.input.length : "more"
+      }`,
+  })
+  .superRefine((names, ctx) => {
+    names.forEach((name, index) => {
+      if (names.indexOf(name) === index) return;
+      ctx.addIssue({
+        code: "custom",
+        path: [index],
+        input: name,
+        message: `${shown(name)} is listed more than once; list each host function once`,
+      });
+    });
+  })
+  // The refinement above is code; editors learn the same rule from the JSON Schema.
+  .meta({ uniqueItems: true });
 
 const runItem = z.string().min(1, "must not be empty");
 
@@ -175,6 +225,9 @@ export const schema = z.strictObject({
     }),
   ).default([]).describe(
     'Packages the plugin imports, e.g. "npm:left-pad@1"; the host policy must allow them',
+  ),
+  host: hostFunctions.default([]).describe(
+    "Host functions the plugin calls, by name; the host must provide each when it loads the plugin",
   ),
   isolation: z.enum(["worker", "process"], {
     error: (issue) =>

@@ -46,6 +46,14 @@ export type HostPolicy =
   & {
     /** Packages plugins may import (`"npm:left-pad"` allows every version and sub-path of it). */
     readonly imports?: boolean | readonly string[];
+    /**
+     * Host functions plugins may call, by name. Each load provides its own
+     * functions (`load(dir, { provide })`), which already bound what a plugin
+     * can call; a list bounds it by policy too, and `false` allows none.
+     *
+     * @default {true}
+     */
+    readonly host?: boolean | readonly string[];
   };
 
 /**
@@ -58,6 +66,11 @@ export type PermissionGrant =
   & {
     /** Packages the plugin may import, as its manifest declares them. */
     readonly imports: readonly string[];
+    /**
+     * Host functions the plugin may call, as its manifest lists them. The host
+     * enforces them itself, in every tier: they are not Deno permissions.
+     */
+    readonly host: readonly string[];
   };
 
 /**
@@ -67,14 +80,21 @@ export type PermissionGrant =
 export type ResolvedPolicy = {
   readonly [
     // Spelt out rather than GrantKind: host.policy shows this type; GrantKind is internal.
-    K in PermissionKind | "imports"
+    K in PermissionKind | "imports" | "host"
   ]: true | readonly string[];
 };
 
-/** Everything a grant holds: the Deno permission kinds plus declared package imports. */
-export type GrantKind = PermissionKind | "imports";
+/** Everything a grant holds: the Deno permission kinds, declared package imports and host functions. */
+export type GrantKind = PermissionKind | "imports" | "host";
 
-const GRANT_KINDS: readonly GrantKind[] = [...PERMISSION_KINDS, "imports"];
+const GRANT_KINDS: readonly GrantKind[] = [...PERMISSION_KINDS, "imports", "host"];
+
+/**
+ * What a policy that leaves a kind out allows. Host functions default to any:
+ * the load's own `provide` bounds what a plugin can call, so a host need not
+ * list each name twice.
+ */
+const LEFT_OUT: Readonly<Partial<Record<GrantKind, true>>> = { host: true };
 
 const PATH_KINDS: ReadonlySet<string> = new Set(["read", "write", "ffi"]);
 
@@ -98,7 +118,7 @@ export function resolvePolicy(policy: HostPolicy = {}, cwd: string = Deno.cwd())
   }
   const resolved: Partial<Record<GrantKind, true | readonly string[]>> = {};
   for (const kind of GRANT_KINDS) {
-    const value = policy[kind];
+    const value = policy[kind] === undefined ? LEFT_OUT[kind] : policy[kind];
     if (value === undefined || value === false) {
       resolved[kind] = [];
     } else if (value === true) {
@@ -163,6 +183,13 @@ function covers(kind: GrantKind, allowed: string, asked: string): boolean {
   }
 }
 
+/** The items of one kind the manifest asks for. */
+function askedFor(manifest: Manifest, kind: GrantKind): readonly string[] {
+  if (kind === "imports") return manifest.imports;
+  if (kind === "host") return manifest.host;
+  return manifest.permissions[kind] || [];
+}
+
 /**
  * Computes a plugin's effective grant.
  *
@@ -180,7 +207,7 @@ export function resolveGrant(
   const denied: DeniedPermission[] = [];
   const grant: Partial<Record<GrantKind, string[]>> = {};
   for (const kind of GRANT_KINDS) {
-    const asked = (kind === "imports" ? manifest.imports : manifest.permissions[kind]) || [];
+    const asked = askedFor(manifest, kind);
     const allowed = policy[kind];
     const items: string[] = kind === "read" ? [dir] : [];
     for (const item of asked) {

@@ -24,6 +24,7 @@ import {
 import { errorText } from "../wire/error_text.ts";
 import { loadEntry } from "./dispatch.ts";
 import { serve } from "./serve.ts";
+import { installGlobalHost } from "./host_api.ts";
 import { forwardConsole } from "./forward_console.ts";
 import { removeSharedGlobals } from "./harden.ts";
 import { quietEnvProbes } from "./env_probe.ts";
@@ -127,6 +128,7 @@ function post(message: PluginMessage): void {
 
 const receive = serve({
   post,
+  installHost: installGlobalHost,
   load(init) {
     removeSharedGlobals();
     quietEnvProbes(post, init.env);

@@ -20,6 +20,16 @@
  * @module
  */
 export { transfer } from "../wire/transfer.ts";
+export {
+  CallbackExpiredError,
+  type Host,
+  host,
+  HostCallError,
+  type HostCallOptions,
+  HostCallTimeoutError,
+  type HostFunction,
+  HostFunctionDeniedError,
+} from "./host_api.ts";
 
 /**
  * The brand that marks a variable. Registered with `Symbol.for` so that two

@@ -10,24 +10,33 @@ import type { HostMessage, InitMessage, PluginMessage } from "../wire/protocol.t
 import type { Dispatcher, Reply } from "./dispatch.ts";
 import { toWireError } from "../wire/error_data.ts";
 import { takeTransfers } from "../wire/transfer.ts";
-import { measure } from "../wire/payload.ts";
 import { copyOnce } from "../wire/copy_once.ts";
-import { refusalText, valueProblem } from "../wire/value_check.ts";
+import { outgoingRefusal } from "./outgoing_value.ts";
 import type { ChannelEnd } from "../wire/shared_channel.ts";
 import {
   CALL,
+  CALL_REFS,
   CANCEL,
   ERR,
   GET,
+  HOST_CALL,
+  HOST_ERR,
+  HOST_OK,
   hostRecordLength,
   OK,
   PING,
   pluginRecordLength,
   PONG,
+  PULL,
   RecordBatch,
   SET,
+  STREAM,
 } from "../wire/records.ts";
-import { InOrder } from "./in_order.ts";
+import { InOrder } from "../wire/in_order.ts";
+import { HostClient } from "./host_client.ts";
+import { StreamsOut } from "./stream_out.ts";
+import { resolveRefs } from "./refs_out.ts";
+import type { HostCaller } from "./host_api.ts";
 
 /** What a tier gives the loop. */
 export interface ServeOptions {
@@ -44,6 +53,11 @@ export interface ServeOptions {
    * then copied once and the copy transferred, rather than cloned in two copies.
    */
   copiesOnce?: boolean;
+  /**
+   * Makes `caller` the way the plugin's `host.call()` reaches the host, before
+   * any plugin code runs.
+   */
+  installHost(caller: HostCaller): void;
 }
 
 /** Returns the function that takes each message from the host. */
@@ -71,6 +85,10 @@ class ServeLoop {
   #outstanding = 0;
   #draining = false;
   #drainQueued = false;
+  readonly #hostCalls: HostClient;
+  /** How many batches went to the host since the channel opened. */
+  #sentBatches = 0;
+  readonly #streams: StreamsOut;
 
   constructor(options: ServeOptions) {
     this.#options = options;
@@ -79,6 +97,12 @@ class ServeLoop {
       pluginRecordLength,
       (record, cause) => this.#unsendable(record, cause),
     );
+    this.#hostCalls = new HostClient(() => this.#replies.open(), () => this.#maxMessageBytes);
+    this.#streams = new StreamsOut({
+      records: () => this.#replies.open(),
+      maxMessageBytes: () => this.#maxMessageBytes,
+      ended: () => this.#outstanding--,
+    });
   }
 
   /** Takes one message from the host. */
@@ -106,6 +130,7 @@ class ServeLoop {
     const shared = init.channel instanceof SharedArrayBuffer
       ? await import("../wire/shared_channel.ts")
       : undefined;
+    this.#options.installHost(this.#hostCalls.call);
     const loaded = await this.#options.load(init);
     this.#dispatcher = loaded.dispatcher;
     if (shared !== undefined && loaded.dispatcher !== undefined) {
@@ -116,37 +141,67 @@ class ServeLoop {
     this.#options.post(loaded.reply);
   }
 
-  /** Runs one batch of the host's records: requests go to the dispatcher, pings are answered. */
+  /**
+   * Runs one batch of the host's records: requests go to the dispatcher,
+   * answers to host calls to their callers, pings are answered. While the
+   * plugin loads, only answers to host calls its top-level code made can come.
+   */
   #run(records: unknown[]): void {
     const target = this.#dispatcher;
-    if (target === undefined) return;
     for (let at = 0; at < records.length;) {
       const length = hostRecordLength(records, at);
       if (length === 0) return;
+      const tag = records[at];
       const id = records[at + 1] as number;
       const symbol = records[at + 2] as string;
-      switch (records[at]) {
-        case CALL:
-          this.#outstanding++;
-          target.call(id, symbol, records.slice(at + 4, at + length), this.#reply);
-          break;
-        case GET:
-          this.#outstanding++;
-          target.get(id, symbol, this.#reply);
-          break;
-        case SET:
-          this.#outstanding++;
-          target.set(id, symbol, records[at + 3], this.#reply);
-          break;
-        case CANCEL:
-          target.cancel(id);
-          break;
-        case PING:
-          this.#replies.open().push(PONG, id);
-          break;
+      if (tag === HOST_OK || tag === HOST_ERR) {
+        this.#hostCalls.settle(id, tag === HOST_OK, records[at + 2]);
+      } else if (target !== undefined) {
+        switch (tag) {
+          case CALL:
+          case CALL_REFS: {
+            this.#outstanding++;
+            const args = records.slice(at + 4, at + length);
+            const resolved = tag === CALL ? args : resolveRefs(args, this.#hostCalls.call);
+            target.call(id, symbol, resolved, this.#reply);
+            break;
+          }
+          case GET:
+            this.#outstanding++;
+            target.get(id, symbol, this.#reply);
+            break;
+          case SET:
+            this.#outstanding++;
+            target.set(id, symbol, records[at + 3], this.#reply);
+            break;
+          case STREAM:
+            this.#outstanding++;
+            this.#stream(target, id, symbol, records[at + 3], records.slice(at + 5, at + length));
+            break;
+          case PULL:
+            this.#streams.pull(id, records[at + 2]);
+            break;
+          case CANCEL:
+            target.cancel(id);
+            this.#streams.cancel(id);
+            break;
+          case PING:
+            this.#replies.open().push(PONG, id);
+            break;
+        }
       }
       at += length;
     }
+  }
+
+  /** Calls a function whose result the host reads as a stream, `window` items ahead at most. */
+  #stream(target: Dispatcher, id: number, symbol: string, window: unknown, args: unknown[]): void {
+    const credit = typeof window === "number" && window >= 1 ? Math.floor(window) : 1;
+    target.call(id, symbol, args, (_, ok, value) => {
+      if (ok) return this.#streams.start(id, symbol, value, credit);
+      this.#outstanding--;
+      this.#replies.open().push(ERR, id, value);
+    });
   }
 
   /** Queues a request's reply: an error, a result too large, or the result with what it transfers. */
@@ -157,24 +212,9 @@ class ServeLoop {
       records.push(ERR, id, value);
       return;
     }
-    // Refused here, not changed on the way: the process tier's codec would flatten a class
-    // instance. First: it turns a getter that throws into a refusal, where measuring would throw.
-    const refused = valueProblem(value, "result");
+    const refused = outgoingRefusal(value, "result", this.#maxMessageBytes);
     if (refused !== undefined) {
-      records.push(ERR, id, {
-        name: "ValidationError",
-        message: refusalText(refused, "host"),
-        path: refused.path,
-      });
-      return;
-    }
-    const { bytes } = measure(value, this.#maxMessageBytes);
-    if (bytes > this.#maxMessageBytes) {
-      records.push(ERR, id, {
-        name: "PayloadTooLargeError",
-        message: `the result is over ${this.#maxMessageBytes} bytes`,
-        size: bytes,
-      });
+      records.push(ERR, id, refused);
       return;
     }
     if (typeof value !== "object" || value === null) {
@@ -190,9 +230,20 @@ class ServeLoop {
   /** Sends one batch of replies: through the channel when it can carry it, else as a message. */
   #send(records: unknown[], transfer: Transferable[] | undefined): void {
     const channel = this.#channel;
-    const sent = channel === undefined || transfer !== undefined ? "no" : channel.send(records);
-    if (sent === "no") this.#options.post({ type: "batch", records }, transfer);
-    else if (sent === "wake") this.#options.post({ type: "wake" });
+    // With the channel, batches are numbered: one sent as a message can be overtaken by the next,
+    // and stream items and host calls must reach the host in order. Counted once sent: a batch
+    // that fails to serialise is retried record by record.
+    const order = channel === undefined ? undefined : this.#sentBatches + 1;
+    const sent = channel === undefined || transfer !== undefined
+      ? "no"
+      : channel.send(records, order);
+    if (sent === "no") {
+      this.#options.post(
+        order === undefined ? { type: "batch", records } : { type: "batch", records, order },
+        transfer,
+      );
+    } else if (sent === "wake") this.#options.post({ type: "wake" });
+    if (order !== undefined) this.#sentBatches = order;
     // Answered: watch for the next request for a moment, as a chatty host sends it at once.
     if (channel !== undefined && this.#outstanding === 0 && !this.#draining && !this.#drainQueued) {
       this.#drainQueued = true;
@@ -202,15 +253,14 @@ class ServeLoop {
 
   /** A reply batch that could not be serialised: only a result may fail, and its call fails, saying why. */
   #unsendable(record: unknown[], cause: unknown): void {
-    if (record[0] !== OK) throw cause;
     const reason = toWireError(cause);
-    this.#options.post({
-      type: "batch",
-      records: [ERR, record[1], {
-        name: "DataCloneError",
-        message: `the result cannot be sent to the host: ${reason.message}`,
-      }],
-    });
+    if (record[0] === HOST_CALL) {
+      const message = `the arguments cannot be sent to the host: ${reason.message}`;
+      return this.#hostCalls.settle(record[1], false, { name: "DataCloneError", message });
+    }
+    if (record[0] !== OK) throw cause;
+    const message = `the result cannot be sent to the host: ${reason.message}`;
+    this.#send([ERR, record[1], { name: "DataCloneError", message }], undefined);
   }
 
   /**

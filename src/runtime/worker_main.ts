@@ -9,6 +9,7 @@
 import type { HostMessage, PluginMessage } from "../wire/protocol.ts";
 import { loadEntry } from "./dispatch.ts";
 import { serve } from "./serve.ts";
+import { installGlobalHost } from "./host_api.ts";
 import { hardenWorker } from "./harden.ts";
 import { quietEnvProbes } from "./env_probe.ts";
 import { forwardConsole } from "./forward_console.ts";
@@ -37,6 +38,7 @@ function post(message: PluginMessage, transfer?: Transferable[]): void {
 
 const receive = serve({
   post,
+  installHost: installGlobalHost,
   copiesOnce: true,
   load(init) {
     hardenWorker(post);

@@ -134,6 +134,11 @@ export interface DeniedMessage {
 export interface PluginBatch {
   type: "batch";
   records: unknown[];
+  /**
+   * With the low-latency channel, the batch's place among those sent either
+   * way, so that the host reads them in the order the runtime sent them.
+   */
+  order?: number;
 }
 
 /** Every message a plugin's runtime sends. */

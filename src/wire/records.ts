@@ -17,6 +17,22 @@ export const SET = 2;
 export const CANCEL = 3;
 /** Host → plugin: answer with PONG if your event loop turns. `PING, id`. */
 export const PING = 4;
+/** Host → plugin: a host function the plugin called returned. `HOST_OK, id, value` (the plugin's id). */
+export const HOST_OK = 5;
+/** Host → plugin: a host function the plugin called failed or was refused. `HOST_ERR, id, error`. */
+export const HOST_ERR = 6;
+/**
+ * Host → plugin: call a function whose result is streamed, with `window`
+ * items of credit. `STREAM, id, symbol, window, argc, ...args`.
+ */
+export const STREAM = 7;
+/** Host → plugin: the host read `n` items of stream `id`: `n` more may come. `PULL, id, n`. */
+export const PULL = 8;
+/**
+ * Host → plugin: a call whose top-level arguments hold references (a
+ * callback, a stream) written as `{ "@sandplug": kind, … }`. Laid out as `CALL`.
+ */
+export const CALL_REFS = 9;
 
 /** Plugin → host: a request succeeded. `OK, id, value`. */
 export const OK = 0;
@@ -24,6 +40,14 @@ export const OK = 0;
 export const ERR = 1;
 /** Plugin → host: the answer to a PING. `PONG, id`. */
 export const PONG = 2;
+/** Plugin → host: call a host function. `HOST_CALL, id, name, argc, ...args`, ids of the plugin's own. */
+export const HOST_CALL = 3;
+/** Plugin → host: plugin code gave up on a host call (its signal or deadline). `HOST_CANCEL, id`. */
+export const HOST_CANCEL = 4;
+/** Plugin → host: the next item of stream `id`. `ITEM, id, value`. */
+export const ITEM = 5;
+/** Plugin → host: stream `id` ended (its iterator is done, or it was cancelled and closed). `END, id`. */
+export const END = 6;
 
 /** The kind of a request, by its record tag. */
 export type RequestTag = typeof CALL | typeof GET | typeof SET;
@@ -31,7 +55,8 @@ export type RequestTag = typeof CALL | typeof GET | typeof SET;
 /** How many slots the host → plugin record at `at` spans; 0 when it is malformed. */
 export function hostRecordLength(records: readonly unknown[], at: number): number {
   switch (records[at]) {
-    case CALL: {
+    case CALL:
+    case CALL_REFS: {
       const argc = records[at + 3];
       return typeof argc === "number" && argc >= 0 ? 4 + argc : 0;
     }
@@ -42,6 +67,14 @@ export function hostRecordLength(records: readonly unknown[], at: number): numbe
     case CANCEL:
     case PING:
       return 2;
+    case HOST_OK:
+    case HOST_ERR:
+    case PULL:
+      return 3;
+    case STREAM: {
+      const argc = records[at + 4];
+      return typeof argc === "number" && argc >= 0 ? 5 + argc : 0;
+    }
     default:
       return 0;
   }
@@ -52,9 +85,16 @@ export function pluginRecordLength(records: readonly unknown[], at: number): num
   switch (records[at]) {
     case OK:
     case ERR:
+    case ITEM:
       return 3;
     case PONG:
+    case HOST_CANCEL:
+    case END:
       return 2;
+    case HOST_CALL: {
+      const argc = records[at + 3];
+      return typeof argc === "number" && argc >= 0 && Number.isInteger(argc) ? 4 + argc : 0;
+    }
     default:
       return 0;
   }

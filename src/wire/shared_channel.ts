@@ -16,7 +16,8 @@ import { encodeRecords } from "./compact_codec.ts";
 import { decodeRecords } from "./compact_decode.ts";
 
 // Int32 slots of the header. Each side writes only its own: the host the H2P
-// sequence, length and order, the P2H acknowledgement and HOST_AWAKE.
+// sequence, length and order, the P2H acknowledgement and HOST_AWAKE; the
+// plugin the rest.
 const H2P_SEQ = 0;
 const H2P_ACK = 1;
 const H2P_LEN = 2;
@@ -26,6 +27,7 @@ const P2H_ACK = 5;
 const P2H_LEN = 6;
 const HOST_AWAKE = 7;
 const PLUGIN_AWAKE = 8;
+const P2H_ORDER = 9;
 const HEADER_BYTES = 64;
 
 /** The default size of each slot: larger batches go as messages. */
@@ -51,7 +53,7 @@ export type Sent = "no" | "yes" | "wake";
 /** A batch taken from the channel. */
 export interface Received {
   records: unknown[];
-  /** The batch's place in the host's order (host → plugin only). */
+  /** The batch's place in its sender's order. */
   order: number;
 }
 
@@ -123,7 +125,7 @@ export class ChannelEnd {
     const length = encodeRecords(records, this.#out, 0);
     if (length < 0) return "no";
     Atomics.store(header, this.#outLen, length);
-    if (this.#isHost) Atomics.store(header, H2P_ORDER, order);
+    Atomics.store(header, this.#isHost ? H2P_ORDER : P2H_ORDER, order);
     this.#sent = (this.#sent + 1) | 0;
     Atomics.store(header, this.#outSeq, this.#sent);
     Atomics.notify(header, this.#outSeq);
@@ -146,7 +148,7 @@ export class ChannelEnd {
     const seq = Atomics.load(header, this.#inSeq);
     if (seq === this.#received) return undefined;
     const length = Atomics.load(header, this.#inLen);
-    const order = this.#isHost ? 0 : Atomics.load(header, H2P_ORDER);
+    const order = Atomics.load(header, this.#isHost ? P2H_ORDER : H2P_ORDER);
     const fits = length >= 0 && length <= this.#in.length;
     // Copied before decoding: the peer could rewrite shared bytes while they are read.
     if (fits) this.#copy.set(this.#in.subarray(0, length));

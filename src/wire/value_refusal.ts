@@ -65,7 +65,9 @@ function builtInFix(name: string): string {
       "the process tier cannot read a Blob while it sends";
   }
   if (name.endsWith("Stream")) {
-    return "streams cannot cross yet; read it first, e.g. await new Response(stream).bytes()";
+    return "a stream crosses only as a whole argument of a call (the plugin reads it as an " +
+      "async iterable) or as what a function read with p.stream() returns; read it first " +
+      "to send its contents, e.g. await new Response(stream).bytes()";
   }
   if (name === "Promise") return "await it first, and pass what it resolves to";
   if (name.startsWith("Weak") || name === "FinalizationRegistry") {

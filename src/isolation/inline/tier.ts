@@ -12,23 +12,43 @@ import { serve } from "../../runtime/serve.ts";
 import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "../types.ts";
 import { callDirect } from "./call_direct.ts";
 import { entryUrl } from "./entry_url.ts";
+import { runAsPlugin } from "./host_context.ts";
+import { type HostCaller, HostCallError } from "../../runtime/host_api.ts";
 
 function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
   // Chosen now, so that a changed plugin that cannot be imported afresh fails to start.
   const url = spec.module === undefined ? entryUrl(spec) : undefined;
   let ended = false;
   let direct: Readonly<Record<string, unknown>> | undefined;
+  let caller: HostCaller | undefined;
+  // Plugin code that may call the host runs in its own async context, so that the SDK's
+  // `host` finds this plugin's caller; its calls then go by message, never directly.
+  const hasHost = (spec.grant.host?.length ?? 0) > 0;
   const receive = serve({
     post(message: PluginMessage) {
       if (!ended) events.message(message);
     },
+    installHost(given) {
+      if (!hasHost) return;
+      // An async context can outlive its plugin (Deno's AsyncLocalStorage may carry it into
+      // later code): a call made through a closed plugin's context fails at once, not never.
+      caller = (name, args, options) =>
+        ended
+          ? Promise.reject(
+            new HostCallError(
+              "Error",
+              `the plugin "${spec.plugin}" that this call belongs to is closed`,
+            ),
+          )
+          : given(name, args, options);
+    },
     async load() {
       if (spec.module !== undefined) {
-        direct = spec.module;
+        direct = hasHost ? undefined : spec.module;
         return { reply: readyReply(spec.module), dispatcher: createDispatcher(spec.module) };
       }
-      const loaded = await loadEntry(url ?? spec.entry);
-      direct = loaded.namespace;
+      const loaded = await runAsPlugin(caller, () => loadEntry(url ?? spec.entry));
+      direct = hasHost ? undefined : loaded.namespace;
       return loaded;
     },
   });
@@ -38,7 +58,7 @@ function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
     },
     send(message: HostMessage) {
       // Asynchronous like every other tier: no reply arrives inside send().
-      if (!ended) queueMicrotask(() => receive(message));
+      if (!ended) queueMicrotask(() => runAsPlugin(caller, () => receive(message)));
     },
     terminate() {
       ended = true;
