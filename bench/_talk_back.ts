@@ -17,6 +17,9 @@ const STREAM_WORKER = new URL("./fixtures/stream_worker.ts", import.meta.url);
 /** The tiers measured: the inline tier crosses no boundary, so it has nothing to compare. */
 export const TALK_BACK_TIERS = ["worker", "process"] as const;
 
+/** The id of the diagnostic subject: the worker tier loaded with `lowLatency: true`. */
+export const LOW_LATENCY = "sp-worker-ll";
+
 /** The window `p.stream()` uses unless told otherwise (issue 12: "of the order of 16"). */
 export const DEFAULT_WINDOW = 16;
 /** A larger window, as a diagnostic: how much of the stream's rate its window bounds. */
@@ -150,25 +153,16 @@ class RawStreamWorker {
 /** The host functions the plugin's manifest asks for. */
 const provide = { echo: (x: unknown) => x };
 
-/** Loads the plugin in `tier` and runs each figure once, untimed, to warm it up. */
-async function open(tier: (typeof TALK_BACK_TIERS)[number], config: SuiteConfig) {
-  const host = createHost({ isolation: tier, validate: false });
-  try {
-    const plugin = await host.load(TALK_BACK_PLUGIN, { provide });
-    // Long enough for the JIT to settle, as the call suite's warm-up.
-    await hostCalls(plugin, config.sequentialCalls);
-    await pluginCalls(plugin, config.sequentialCalls);
-    await streamed(plugin, config.pipelinedCalls, DEFAULT_WINDOW);
-    await pipelined(plugin, config.pipelinedCalls);
-    await pluginChunks(plugin);
-    return { host, plugin };
-  } catch (error) {
-    await host.close();
-    throw error;
-  }
+/** Loads the plugin on `host` and runs the host-call figure once, untimed, to warm it up. */
+async function load(host: Host, config: SuiteConfig, lowLatency = false): Promise<Plugin> {
+  const plugin = await host.load(TALK_BACK_PLUGIN, { provide, lowLatency });
+  // Long enough for the JIT to settle, as the call suite's warm-up.
+  await hostCalls(plugin, config.sequentialCalls);
+  await pluginCalls(plugin, config.sequentialCalls);
+  return plugin;
 }
 
-/** The keys one tier's figures are recorded under. */
+/** The keys one subject's figures are recorded under. */
 export function talkBackKeys(id: string): string[] {
   return [
     `hostcall:${id}`,
@@ -180,16 +174,43 @@ export function talkBackKeys(id: string): string[] {
   ];
 }
 
+/** One sample of both halves of the host-call figure, in slices that take turns. */
+async function hostCallSample(results: Results, id: string, plugin: Plugin, calls: number) {
+  await guarded(results, [`hostcall:${id}`, `hostcall-base:${id}`], async () => {
+    // Turns, so that a slow spell of the machine falls on both halves.
+    let fromPlugin = 0;
+    let toPlugin = 0;
+    for (let slice = 0; slice < SLICES; slice++) {
+      fromPlugin += await hostCalls(plugin, calls / SLICES);
+      toPlugin += await pluginCalls(plugin, calls / SLICES);
+    }
+    results.add(`hostcall:${id}`, fromPlugin / SLICES);
+    results.add(`hostcall-base:${id}`, toPlugin / SLICES);
+  });
+}
+
 /** Runs every figure `config.callRuns` times, the subjects taking turns within each run. */
 export async function talkBackSuite(results: Results, config: SuiteConfig): Promise<void> {
   const hosts: Host[] = [];
   const plugins = new Map<string, Plugin>();
+  /** Diagnostic: the worker tier with the low-latency channel, host-call figure only. */
+  let lowLatency: Plugin | undefined;
+  const calls = config.sequentialCalls;
+  const items = config.pipelinedCalls;
   for (const tier of TALK_BACK_TIERS) {
     const id = `sp-${tier}`;
     await guarded(results, talkBackKeys(id), async () => {
-      const { host, plugin } = await open(tier, config);
+      const host = createHost({ isolation: tier, validate: false });
       hosts.push(host);
+      const plugin = await load(host, config);
+      await streamed(plugin, items, DEFAULT_WINDOW);
+      await pipelined(plugin, items);
+      await pluginChunks(plugin);
       plugins.set(id, plugin);
+      if (tier !== "worker") return;
+      await guarded(results, talkBackKeys(LOW_LATENCY).slice(0, 2), async () => {
+        lowLatency = await load(host, config, true);
+      });
     });
   }
   let raw: RawStreamWorker | undefined;
@@ -197,22 +218,10 @@ export async function talkBackSuite(results: Results, config: SuiteConfig): Prom
     raw = new RawStreamWorker();
     await raw.chunks();
   });
-  const calls = config.sequentialCalls;
-  const items = config.pipelinedCalls;
   log(`host calls, streams and chunks, ${config.callRuns} runs`);
   for (let run = 0; run < config.callRuns; run++) {
     for (const [id, plugin] of plugins) {
-      // In slices that take turns, so that a slow spell of the machine falls on both halves.
-      await guarded(results, [`hostcall:${id}`, `hostcall-base:${id}`], async () => {
-        let fromPlugin = 0;
-        let toPlugin = 0;
-        for (let slice = 0; slice < SLICES; slice++) {
-          fromPlugin += await hostCalls(plugin, calls / SLICES);
-          toPlugin += await pluginCalls(plugin, calls / SLICES);
-        }
-        results.add(`hostcall:${id}`, fromPlugin / SLICES);
-        results.add(`hostcall-base:${id}`, toPlugin / SLICES);
-      });
+      await hostCallSample(results, id, plugin, calls);
       const measures: [string, () => Promise<number>][] = [
         [`stream:${id}`, () => streamed(plugin, items, DEFAULT_WINDOW)],
         [`stream-pipe:${id}`, () => pipelined(plugin, items)],
@@ -223,6 +232,7 @@ export async function talkBackSuite(results: Results, config: SuiteConfig): Prom
         await guarded(results, [key], async () => results.add(key, await measure()));
       }
     }
+    if (lowLatency !== undefined) await hostCallSample(results, LOW_LATENCY, lowLatency, calls);
     await guarded(results, ["chunks:raw-worker"], async () => {
       if (raw !== undefined) results.add("chunks:raw-worker", await raw.chunks());
     });

@@ -11,6 +11,7 @@ import {
   CHUNK_BYTES,
   CHUNK_TOTAL_MIB,
   DEFAULT_WINDOW,
+  LOW_LATENCY,
   TALK_BACK_TIERS,
   WIDE_WINDOW,
 } from "./_talk_back.ts";
@@ -63,8 +64,22 @@ export function talkBackSections(config: SuiteConfig): Section[] {
         `\`bench/plugins/talk_back\`'s \`loop(${calls})\`, one host→plugin call inside which ` +
         'the plugin awaits `host.call("echo", [i])` ' + `${calls} times, against ${calls} ` +
         '`p.call("echo", [i])` awaited in a row from the host, in 10 slices that take turns: µs ' +
-        "per call, lower is better. The host provides `echo` with `provide` on the load.",
-      rows: TALK_BACK_TIERS.flatMap(hostCallRows),
+        "per call, lower is better. The host provides `echo` with `provide` on the load. The " +
+        "diagnostic rows load the plugin with `lowLatency: true`.",
+      rows: [
+        ...TALK_BACK_TIERS.flatMap(hostCallRows),
+        {
+          subject: "sandplug worker tier, low-latency channel: host→plugin call (diagnostic)",
+          key: `hostcall-base:${LOW_LATENCY}`,
+        },
+        {
+          subject: "sandplug worker tier, low-latency channel: host function called from the " +
+            "plugin (diagnostic)",
+          key: `hostcall:${LOW_LATENCY}`,
+          baseline: `hostcall-base:${LOW_LATENCY}`,
+          baselineLabel: "host→plugin call, low-latency",
+        },
+      ],
     },
     {
       title: "Streaming small items",

@@ -1,8 +1,9 @@
 /**
  * The host's end of streams a plugin sends (`p.stream()`): each is a
  * `ReadableStream` whose items arrive as `ITEM` records. The host grants
- * credit: `window` items at the start, then one more for each item read, so
- * the plugin is never more than `window` items ahead of the reader, and the
+ * credit: `window` items at the start, then, once half a window has been
+ * read, that many more, so the plugin is never more than `window` items
+ * ahead of the reader, and the
  * buffer here holds at most that many. Cancelling sends `CANCEL` and settles
  * once the plugin confirms with `END` (its generator's `finally` has run).
  * A crash, close, abort or an idle deadline errors the stream, typed.
@@ -18,6 +19,8 @@ export interface StreamWiring {
   readonly symbol: string;
   /** How long the reader waits for an item before the stream fails. */
   readonly idleTimeoutMs: number;
+  /** How many items the plugin may be ahead of the reader. */
+  readonly window: number;
   readonly signal?: AbortSignal;
   /** Grants `n` more items of credit. */
   pull(n: number): void;
@@ -45,6 +48,8 @@ export class StreamIn {
   /** Settles a cancel once the plugin confirms. */
   #confirmed: (() => void) | undefined;
   #cancelled = false;
+  /** Items read whose credit has not gone back yet. */
+  #unpulled = 0;
 
   constructor(wiring: StreamWiring) {
     this.#wiring = wiring;
@@ -106,7 +111,13 @@ export class StreamIn {
     for (;;) {
       if (this.#buffer.length > 0) {
         controller.enqueue(this.#buffer.shift());
-        if (!this.#done && !this.#failed) this.#wiring.pull(1);
+        if (this.#done || this.#failed) return;
+        // Credit goes back half a window at a time, as HTTP/2's WINDOW_UPDATE: one PULL per item
+        // read would be one message per item, and would let the plugin send one item per message.
+        if (++this.#unpulled >= Math.max(1, this.#wiring.window >> 1)) {
+          this.#wiring.pull(this.#unpulled);
+          this.#unpulled = 0;
+        }
         return;
       }
       if (this.#failed) return controller.error(this.#failure);

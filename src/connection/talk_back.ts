@@ -90,6 +90,7 @@ export class TalkBack {
       plugin,
       symbol,
       idleTimeoutMs: bounds.timeoutMs,
+      window: bounds.window,
       signal: bounds.signal,
       pull: (n) => send(PULL, id, n),
       cancel: () => send(CANCEL, id),

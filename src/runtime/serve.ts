@@ -102,6 +102,8 @@ class ServeLoop {
       records: () => this.#replies.open(),
       maxMessageBytes: () => this.#maxMessageBytes,
       ended: () => this.#outstanding--,
+      transfer: (list) => this.#replies.transfer(list),
+      copiesOnce: options.copiesOnce,
     });
   }
 

@@ -11,6 +11,7 @@
  */
 import { END, ERR, ITEM } from "../wire/records.ts";
 import { toWireError } from "../wire/error_data.ts";
+import { copyOnce } from "../wire/copy_once.ts";
 import { outgoingRefusal } from "./outgoing_value.ts";
 
 interface Stream {
@@ -18,7 +19,19 @@ interface Stream {
   credit: number;
   pumping: boolean;
   cancelled: boolean;
+  /** Items taken from the iterator but not yet in the outgoing batch. */
+  unsent: unknown[];
+  /** The buffers those items move rather than copy. */
+  transfers: Transferable[];
 }
+
+/**
+ * Microtask turns the iterator may take for its next item before the items
+ * taken so far leave: a generator that does not wait gives its next item
+ * within two or three, so a window's worth travels in one batch, while an
+ * item that waits for I/O does not hold back the ones before it.
+ */
+const SAME_TICK_TURNS = 8;
 
 /** What the streams report to the runtime's loop. */
 export interface StreamsOutOptions {
@@ -28,6 +41,10 @@ export interface StreamsOutOptions {
   maxMessageBytes(): number;
   /** A stream ended (done, failed or cancelled): the loop no longer waits for it. */
   ended(): void;
+  /** Buffers to move with this tick's batch. */
+  transfer(list: Transferable[]): void;
+  /** Whether a large buffer is better copied once and moved than cloned (a worker). */
+  copiesOnce?: boolean;
 }
 
 /** The iterator of a function's result, or undefined when it cannot be streamed. */
@@ -61,7 +78,14 @@ export class StreamsOut {
       });
       return this.#options.ended();
     }
-    const stream: Stream = { iterator, credit: window, pumping: false, cancelled: false };
+    const stream: Stream = {
+      iterator,
+      credit: window,
+      pumping: false,
+      cancelled: false,
+      unsent: [],
+      transfers: [],
+    };
     this.#streams.set(id, stream);
     void this.#pump(id, stream);
   }
@@ -92,29 +116,57 @@ export class StreamsOut {
     stream.pumping = true;
     try {
       while (stream.credit > 0 && !stream.cancelled) {
-        const next = await stream.iterator.next();
+        const next = await this.#next(stream);
         if (stream.cancelled) return;
         if (next.done) {
           this.#streams.delete(id);
+          this.#send(stream);
           return this.#finish([END, id]);
         }
         const refused = outgoingRefusal(next.value, "item", this.#options.maxMessageBytes());
         if (refused !== undefined) {
+          this.#send(stream);
           this.#streams.delete(id);
           stream.cancelled = true;
           void Promise.resolve().then(() => stream.iterator.return?.()).catch(() => {});
           return this.#finish([ERR, id, refused]);
         }
         stream.credit--;
-        this.#options.records().push(ITEM, id, next.value);
+        const copied = this.#options.copiesOnce ? copyOnce(next.value) : undefined;
+        if (copied !== undefined) stream.transfers.push(copied.transfer);
+        stream.unsent.push(ITEM, id, copied === undefined ? next.value : copied.value);
       }
+      this.#send(stream);
     } catch (error) {
       if (stream.cancelled) return;
+      this.#send(stream);
       this.#streams.delete(id);
       this.#finish([ERR, id, toWireError(error)]);
     } finally {
       stream.pumping = false;
     }
+  }
+
+  /** Moves the items taken so far into the outgoing batch; a cancelled stream's are dropped. */
+  #send(stream: Stream): void {
+    if (stream.unsent.length === 0) return;
+    if (!stream.cancelled) {
+      this.#options.records().push(...stream.unsent);
+      if (stream.transfers.length > 0) this.#options.transfer(stream.transfers);
+    }
+    stream.unsent = [];
+    stream.transfers = [];
+  }
+
+  /** The iterator's next result; the items taken so far leave if it does not come at once. */
+  async #next(stream: Stream): Promise<IteratorResult<unknown>> {
+    const pending = stream.iterator.next();
+    if (stream.unsent.length === 0) return await pending;
+    let settled = false;
+    pending.then(() => (settled = true), () => (settled = true));
+    for (let turn = 0; turn < SAME_TICK_TURNS && !settled; turn++) await null;
+    if (!settled) this.#send(stream);
+    return await pending;
   }
 
   #finish(record: unknown[]): void {
