@@ -9,6 +9,22 @@
 /** The plugin's name, as its manifest gives it. */
 export const NAME = "conformance-talk-back";
 
+/**
+ * A generator that records in the variables `produced` and `cleaned` how far
+ * it was pulled and whether its `finally` ran: what backpressure and
+ * cancellation rows check.
+ */
+export const COUNT = `export async function* count(n: number) {
+  try {
+    for (let i = 1; i <= n; i++) {
+      produced.value = i;
+      yield i;
+    }
+  } finally {
+    cleaned.value = true;
+  }
+}`;
+
 /** The plugin every variant runs, unchanged. */
 export const PLUGIN = `
 import {
@@ -58,16 +74,7 @@ export async function late(): Promise<unknown> {
   }
 }
 
-export async function* count(n: number) {
-  try {
-    for (let i = 1; i <= n; i++) {
-      produced.value = i;
-      yield i;
-    }
-  } finally {
-    cleaned.value = true;
-  }
-}
+${COUNT}
 export function readable() {
   return ReadableStream.from(["a", "b", "c"]);
 }

@@ -50,13 +50,15 @@ async function run(args: string[], terminal: boolean): Promise<{ code: number; o
   return { code: output.code, out: decode(output.stdout) + decode(output.stderr) };
 }
 
-Deno.test("examples/markdown.ts is run by demo:markdown, demo and its Run: line alike", async () => {
-  const command = TASKS["demo:markdown"];
-  assert.match(command, /examples\/markdown\.ts$/);
-  assert.ok(TASKS.demo.split(" && ").includes(command), `demo should run: ${command}`);
-  const source = await Deno.readTextFile(new URL("../examples/markdown.ts", import.meta.url));
-  assert.ok(source.includes(`Run: ${command}\n`), `its Run: line should read: ${command}`);
-});
+for (const name of ["markdown", "bidirectional", "stream"]) {
+  Deno.test(`examples/${name}.ts is run by demo:${name}, demo and its Run: line alike`, async () => {
+    const command = TASKS[`demo:${name}`];
+    assert.match(command, new RegExp(`examples/${name}\\.ts$`));
+    assert.ok(TASKS.demo.split(" && ").includes(command), `demo should run: ${command}`);
+    const source = await Deno.readTextFile(new URL(`../examples/${name}.ts`, import.meta.url));
+    assert.ok(source.includes(`Run: ${command}\n`), `its Run: line should read: ${command}`);
+  });
+}
 
 for (const terminal of [false, true]) {
   Deno.test({
@@ -79,14 +81,6 @@ for (const terminal of [false, true]) {
     },
   });
 }
-
-Deno.test("examples/bidirectional.ts is run by demo:bidirectional, demo and its Run: line alike", async () => {
-  const command = TASKS["demo:bidirectional"];
-  assert.match(command, /examples\/bidirectional\.ts$/);
-  assert.ok(TASKS.demo.split(" && ").includes(command), `demo should run: ${command}`);
-  const source = await Deno.readTextFile(new URL("../examples/bidirectional.ts", import.meta.url));
-  assert.ok(source.includes(`Run: ${command}\n`), `its Run: line should read: ${command}`);
-});
 
 for (const terminal of [false, true]) {
   Deno.test({
@@ -134,14 +128,6 @@ Deno.test("plugins/counter leaves every sum to the host's sum(), one put after a
 Deno.test("plugins/counter is refused, naming sum, when the host does not provide it", async () => {
   await using host = createHost();
   await assert.rejects(host.load(new URL("../plugins/counter", import.meta.url)), /"sum"/);
-});
-
-Deno.test("examples/stream.ts is run by demo:stream, demo and its Run: line alike", async () => {
-  const command = TASKS["demo:stream"];
-  assert.match(command, /examples\/stream\.ts$/);
-  assert.ok(TASKS.demo.split(" && ").includes(command), `demo should run: ${command}`);
-  const source = await Deno.readTextFile(new URL("../examples/stream.ts", import.meta.url));
-  assert.ok(source.includes(`Run: ${command}\n`), `its Run: line should read: ${command}`);
 });
 
 for (const terminal of [false, true]) {

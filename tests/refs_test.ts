@@ -36,6 +36,9 @@ export async function total(numbers) {
   for await (const n of numbers) sum += n;
   return sum;
 }
+export async function* double(source) {
+  for await (const n of source) yield n * 2;
+}
 export async function firstOf(source, n) {
   const taken = [];
   for await (const item of source) {
@@ -81,6 +84,15 @@ for (const tier of TIERS) {
           for (let n = 1; n <= 100; n++) yield n;
         }
         assert.equal(await p.call("total", [numbers()]), 5050);
+      },
+    );
+
+    await t.step(
+      "a stream in, transformed, and streamed out: p.stream() takes references too",
+      async () => {
+        const out: unknown[] = [];
+        for await (const n of p.stream("double", [ReadableStream.from([1, 2, 3])])) out.push(n);
+        assert.deepEqual(out, [2, 4, 6]);
       },
     );
 

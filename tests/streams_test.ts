@@ -12,22 +12,14 @@ import {
   type Variable,
 } from "../mod.ts";
 import { tempPlugin } from "./_helpers.ts";
+import { COUNT } from "./_talk_back_plugin.ts";
 
 const TIERS = ["process", "worker", "inline"] as const;
 
 const PLUGIN = `import { variable } from "@sandplug/host/plugin";
 export const produced = variable(0);
 export const cleaned = variable(false);
-export async function* count(n) {
-  try {
-    for (let i = 1; i <= n; i++) {
-      produced.value = i;
-      yield i;
-    }
-  } finally {
-    cleaned.value = true;
-  }
-}
+${COUNT}
 export async function* failAfter(n) {
   for (let i = 1; i <= n; i++) yield i;
   throw new RangeError("ran out");

@@ -252,13 +252,16 @@ export class Connection {
    * reason, or `PluginCrashedError`/`PluginClosedError`.
    */
   stream(symbol: string, args: unknown[], bounds: Bounds & { window: number }): ReadableStream {
+    const id = this.#nextId++;
+    const byRef = this.#end.failure === undefined ? this.#talkBack.references(id, args) : undefined;
     const failure = this.#end.failure ??
       (bounds.signal?.aborted ? bounds.signal.reason : undefined) ??
-      requestProblem(this.#plugin, CALL, symbol, args, this.#maxMessageBytes);
+      requestProblem(this.#plugin, CALL, symbol, byRef ?? args, this.#maxMessageBytes);
     if (failure !== undefined) {
+      if (byRef !== undefined) this.#talkBack.releaseWhen(id);
       return new ReadableStream({ start: (controller) => controller.error(failure) });
     }
-    return this.#talkBack.stream(this.#nextId++, symbol, args, bounds);
+    return this.#talkBack.stream(id, symbol, byRef ?? args, bounds, byRef !== undefined);
   }
 
   /** A request passed its deadline (and failed): a plugin that does not answer a ping now is stuck. */

@@ -9,7 +9,7 @@
  * @module
  */
 import type { PluginError } from "../errors/errors.ts";
-import { CANCEL, HOST_ERR, HOST_OK, PULL, STREAM } from "../wire/records.ts";
+import { CANCEL, HOST_ERR, HOST_OK, PULL, STREAM, STREAM_REFS } from "../wire/records.ts";
 import { HostCalls, type HostFunctions } from "./host_calls.ts";
 import { OpenStreams, StreamIn } from "./streams_in.ts";
 import { hasRefs, Refs } from "./refs.ts";
@@ -84,6 +84,7 @@ export class TalkBack {
     symbol: string,
     args: unknown[],
     bounds: { timeoutMs: number; signal?: AbortSignal; window: number },
+    byRef = false,
   ): ReadableStream<unknown> {
     const { send, plugin } = this.#wiring;
     const stream = new StreamIn({
@@ -94,10 +95,14 @@ export class TalkBack {
       signal: bounds.signal,
       pull: (n) => send(PULL, id, n),
       cancel: () => send(CANCEL, id),
-      forget: () => this.streams.delete(id),
+      forget: () => {
+        this.streams.delete(id);
+        // Callbacks and streams passed to it are valid while it runs.
+        if (byRef) this.#refs.release(id);
+      },
     });
     this.streams.add(id, stream);
-    send(STREAM, id, symbol, bounds.window, args.length, ...args);
+    send(byRef ? STREAM_REFS : STREAM, id, symbol, bounds.window, args.length, ...args);
     return stream.readable;
   }
 
@@ -115,7 +120,7 @@ export class TalkBack {
       this.#wiring.send(HOST_ERR, id, { name: "DataCloneError", message });
       return true;
     }
-    if (record[0] !== STREAM) return false;
+    if (record[0] !== STREAM && record[0] !== STREAM_REFS) return false;
     this.streams.get(id)?.fail(error);
     return true;
   }

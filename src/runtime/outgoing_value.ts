@@ -6,6 +6,8 @@
  * @module
  */
 import { measure } from "../wire/payload.ts";
+import { takeTransfers } from "../wire/transfer.ts";
+import { copyOnce } from "../wire/copy_once.ts";
 import { refusalText, valueProblem } from "../wire/value_check.ts";
 
 /** Why a value cannot cross, as the error data that says so. */
@@ -38,4 +40,21 @@ export function outgoingRefusal(
     message: `the ${what} is over ${maxMessageBytes} bytes`,
     size: bytes,
   };
+}
+
+/**
+ * A value as it leaves, with the buffers it moves rather than copies: those
+ * plugin code marked with `transfer()`, or, where the tier clones and can
+ * transfer (`copiesOnce`), a large buffer copied once and moved.
+ */
+export function movable(
+  value: unknown,
+  copiesOnce: boolean,
+): { sent: unknown; transfer: Transferable[] | undefined } {
+  if (typeof value !== "object" || value === null) return { sent: value, transfer: undefined };
+  const marked = takeTransfers([value]);
+  const copied = marked === undefined && copiesOnce ? copyOnce(value) : undefined;
+  return copied === undefined
+    ? { sent: value, transfer: marked }
+    : { sent: copied.value, transfer: [copied.transfer] };
 }

@@ -9,9 +9,7 @@
 import type { HostMessage, InitMessage, PluginMessage } from "../wire/protocol.ts";
 import type { Dispatcher, Reply } from "./dispatch.ts";
 import { toWireError } from "../wire/error_data.ts";
-import { takeTransfers } from "../wire/transfer.ts";
-import { copyOnce } from "../wire/copy_once.ts";
-import { outgoingRefusal } from "./outgoing_value.ts";
+import { movable, outgoingRefusal } from "./outgoing_value.ts";
 import type { ChannelEnd } from "../wire/shared_channel.ts";
 import {
   CALL,
@@ -31,12 +29,14 @@ import {
   RecordBatch,
   SET,
   STREAM,
+  STREAM_REFS,
 } from "../wire/records.ts";
 import { InOrder } from "../wire/in_order.ts";
 import { HostClient } from "./host_client.ts";
 import { StreamsOut } from "./stream_out.ts";
 import { resolveRefs } from "./refs_out.ts";
 import type { HostCaller } from "./host_api.ts";
+import { BatchSender } from "./batch_sender.ts";
 
 /** What a tier gives the loop. */
 export interface ServeOptions {
@@ -53,6 +53,13 @@ export interface ServeOptions {
    * then copied once and the copy transferred, rather than cloned in two copies.
    */
   copiesOnce?: boolean;
+  /**
+   * With the low-latency channel: how many messages other than batches
+   * (logs, probes) the isolate has posted. A batch after one goes as a
+   * message too, behind it: through the channel it could overtake it, and a
+   * call's log lines and probes must reach the host before its reply.
+   */
+  sideMessages?(): number;
   /**
    * Makes `caller` the way the plugin's `host.call()` reaches the host, before
    * any plugin code runs.
@@ -86,12 +93,12 @@ class ServeLoop {
   #draining = false;
   #drainQueued = false;
   readonly #hostCalls: HostClient;
-  /** How many batches went to the host since the channel opened. */
-  #sentBatches = 0;
+  readonly #sender: BatchSender;
   readonly #streams: StreamsOut;
 
   constructor(options: ServeOptions) {
     this.#options = options;
+    this.#sender = new BatchSender(options.post, options.sideMessages);
     this.#replies = new RecordBatch(
       (records, transfer) => this.#send(records, transfer),
       pluginRecordLength,
@@ -137,6 +144,7 @@ class ServeLoop {
     this.#dispatcher = loaded.dispatcher;
     if (shared !== undefined && loaded.dispatcher !== undefined) {
       this.#channel = new shared.ChannelEnd(init.channel!, "plugin");
+      this.#sender.channel = this.#channel;
       this.#spinMs = shared.PLUGIN_SPIN_MS;
       this.#wokenSpinMs = shared.PLUGIN_WOKEN_SPIN_MS;
     }
@@ -177,9 +185,13 @@ class ServeLoop {
             target.set(id, symbol, records[at + 3], this.#reply);
             break;
           case STREAM:
+          case STREAM_REFS: {
             this.#outstanding++;
-            this.#stream(target, id, symbol, records[at + 3], records.slice(at + 5, at + length));
+            const args = records.slice(at + 5, at + length);
+            const resolved = tag === STREAM ? args : resolveRefs(args, this.#hostCalls.call);
+            this.#stream(target, id, symbol, records[at + 3], resolved);
             break;
+          }
           case PULL:
             this.#streams.pull(id, records[at + 2]);
             break;
@@ -219,33 +231,15 @@ class ServeLoop {
       records.push(ERR, id, refused);
       return;
     }
-    if (typeof value !== "object" || value === null) {
-      records.push(OK, id, value);
-      return;
-    }
-    const marked = takeTransfers([value]);
-    const copied = marked === undefined && this.#options.copiesOnce ? copyOnce(value) : undefined;
-    records.push(OK, id, copied === undefined ? value : copied.value);
-    this.#replies.transfer(copied === undefined ? marked : [copied.transfer]);
+    const { sent, transfer } = movable(value, this.#options.copiesOnce === true);
+    records.push(OK, id, sent);
+    this.#replies.transfer(transfer);
   }
 
   /** Sends one batch of replies: through the channel when it can carry it, else as a message. */
   #send(records: unknown[], transfer: Transferable[] | undefined): void {
     const channel = this.#channel;
-    // With the channel, batches are numbered: one sent as a message can be overtaken by the next,
-    // and stream items and host calls must reach the host in order. Counted once sent: a batch
-    // that fails to serialise is retried record by record.
-    const order = channel === undefined ? undefined : this.#sentBatches + 1;
-    const sent = channel === undefined || transfer !== undefined
-      ? "no"
-      : channel.send(records, order);
-    if (sent === "no") {
-      this.#options.post(
-        order === undefined ? { type: "batch", records } : { type: "batch", records, order },
-        transfer,
-      );
-    } else if (sent === "wake") this.#options.post({ type: "wake" });
-    if (order !== undefined) this.#sentBatches = order;
+    this.#sender.send(records, transfer);
     // Answered: watch for the next request for a moment, as a chatty host sends it at once.
     if (channel !== undefined && this.#outstanding === 0 && !this.#draining && !this.#drainQueued) {
       this.#drainQueued = true;

@@ -11,8 +11,7 @@
  */
 import { END, ERR, ITEM } from "../wire/records.ts";
 import { toWireError } from "../wire/error_data.ts";
-import { copyOnce } from "../wire/copy_once.ts";
-import { outgoingRefusal } from "./outgoing_value.ts";
+import { movable, outgoingRefusal } from "./outgoing_value.ts";
 
 interface Stream {
   readonly iterator: AsyncIterator<unknown>;
@@ -132,9 +131,9 @@ export class StreamsOut {
           return this.#finish([ERR, id, refused]);
         }
         stream.credit--;
-        const copied = this.#options.copiesOnce ? copyOnce(next.value) : undefined;
-        if (copied !== undefined) stream.transfers.push(copied.transfer);
-        stream.unsent.push(ITEM, id, copied === undefined ? next.value : copied.value);
+        const { sent, transfer } = movable(next.value, this.#options.copiesOnce === true);
+        if (transfer !== undefined) stream.transfers.push(...transfer);
+        stream.unsent.push(ITEM, id, sent);
       }
       this.#send(stream);
     } catch (error) {

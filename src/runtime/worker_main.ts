@@ -31,13 +31,18 @@ const apply = Reflect.apply;
 /** The port the host handed over in init: the only way to the host, and only this module holds it. */
 let port: MessagePort | undefined;
 
+/** How many messages besides batches went to the host: logs, exits, environment probes. */
+let sideMessages = 0;
+
 function post(message: PluginMessage, transfer?: Transferable[]): void {
   if (port === undefined) return; // nothing is sent before init
+  if (message.type !== "batch" && message.type !== "wake") sideMessages++;
   apply(portPost, port, transfer === undefined ? [message] : [message, { transfer }]);
 }
 
 const receive = serve({
   post,
+  sideMessages: () => sideMessages,
   installHost: installGlobalHost,
   copiesOnce: true,
   load(init) {

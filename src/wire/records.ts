@@ -33,6 +33,8 @@ export const PULL = 8;
  * callback, a stream) written as `{ "@sandplug": kind, … }`. Laid out as `CALL`.
  */
 export const CALL_REFS = 9;
+/** Host → plugin: a streamed call whose top-level arguments hold references. Laid out as `STREAM`. */
+export const STREAM_REFS = 10;
 
 /** Plugin → host: a request succeeded. `OK, id, value`. */
 export const OK = 0;
@@ -71,7 +73,8 @@ export function hostRecordLength(records: readonly unknown[], at: number): numbe
     case HOST_ERR:
     case PULL:
       return 3;
-    case STREAM: {
+    case STREAM:
+    case STREAM_REFS: {
       const argc = records[at + 4];
       return typeof argc === "number" && argc >= 0 ? 5 + argc : 0;
     }

@@ -7,12 +7,14 @@ import type { IsolationTier } from "../../src/isolation/types.ts";
 
 /**
  * A tier whose "runtime" answers init with `answer`, then sends what `after`
- * holds `afterMs` later (in the same tick when 0).
+ * holds `afterMs` later (in the same tick when 0). The records of every batch
+ * the host sends it go into `received`, when given.
  */
 export function scriptedTier(
   answer: () => unknown,
   after: () => unknown[] = () => [],
   afterMs = 20,
+  received?: unknown[][],
 ): {
   tier: IsolationTier;
   terminated: () => boolean;
@@ -24,6 +26,7 @@ export function scriptedTier(
     start(_spec, events) {
       return {
         send(message) {
+          if (message.type === "batch") received?.push(message.records);
           if (message.type !== "init") return;
           setTimeout(() => {
             events.message(answer() as never);

@@ -8,39 +8,17 @@
 import assert from "node:assert/strict";
 import { type HostEventDetail, type IsolationName, PluginCrashedError } from "@sandplug/host";
 import { PluginHost } from "../../src/host/host.ts";
-import type { IsolationTier } from "../../src/isolation/types.ts";
 import { PROTOCOL_VERSION } from "../../src/wire/protocol_version.ts";
 import { HOST_CALL, HOST_ERR } from "../../src/wire/records.ts";
 import { tempPlugin } from "../_helpers.ts";
+import { scriptedTier } from "./_scripted_tier.ts";
 
 const READY = { type: "ready", protocol: PROTOCOL_VERSION, symbols: [] };
 
-/** A runtime that answers init, sends `script`, and keeps every record the host sends back. */
-function scriptedRuntime(script: unknown[]) {
-  const received: unknown[][] = [];
-  const tier: IsolationTier = {
-    name: "scripted",
-    enforces: { permissions: true, memoryLimit: true },
-    start(_spec, events) {
-      return {
-        send(message) {
-          if (message.type === "batch") received.push(message.records);
-          if (message.type !== "init") return;
-          setTimeout(() => {
-            events.message(READY as never);
-            setTimeout(() => script.forEach((m) => events.message(m as never)), 20);
-          }, 0);
-        },
-        terminate() {},
-      };
-    },
-  };
-  return { tier, received };
-}
-
 async function run(script: unknown[], maxConcurrentHostCalls = 64) {
   const fixture = await tempPlugin({ name: "scripted", host: ["wait"] });
-  const { tier, received } = scriptedRuntime(script);
+  const received: unknown[][] = [];
+  const { tier } = scriptedTier(() => READY, () => script, 20, received);
   const host = new PluginHost(
     { isolation: "scripted" as IsolationName, maxConcurrentHostCalls },
     { scripted: tier },
