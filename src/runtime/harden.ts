@@ -40,7 +40,10 @@ export function removeSharedGlobals(): void {
  * (which needs no permission and whose `Deno.pid` is the host's), and silent
  * exits, which are announced to the host first so it notices at once.
  */
-export function hardenWorker(post: (message: PluginMessage) => void): void {
+export function hardenWorker(
+  post: (message: PluginMessage) => void,
+  flush: () => void,
+): void {
   removeSharedGlobals();
   const scope = globalThis as Record<string, unknown>;
   const exit = Deno.exit.bind(Deno);
@@ -51,6 +54,8 @@ export function hardenWorker(post: (message: PluginMessage) => void): void {
   });
   Object.defineProperty(Deno, "exit", {
     value: (code?: number) => {
+      // What the plugin produced before it exits is delivered first.
+      flush();
       post({ type: "exit", reason: `plugin code called Deno.exit(${code ?? 0})` });
       return exit(code);
     },
@@ -63,6 +68,7 @@ export function hardenWorker(post: (message: PluginMessage) => void): void {
     event.preventDefault();
     const reason = errorText(error);
     const text = error instanceof Error ? (error.stack ?? reason) : reason;
+    flush();
     post({ type: "log", level: "error", text: `${what}: ${text}` });
     post({ type: "exit", reason: `${what}: ${reason}` });
     exit(1);
@@ -84,6 +90,7 @@ export function hardenWorker(post: (message: PluginMessage) => void): void {
   const close = (scope.close as () => void).bind(globalThis);
   Object.defineProperty(globalThis, "close", {
     value: () => {
+      flush();
       post({ type: "exit", reason: "plugin code called self.close()" });
       close();
     },

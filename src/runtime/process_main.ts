@@ -126,16 +126,35 @@ function post(message: PluginMessage): void {
   }
 }
 
-const receive = serve({
+const served = serve({
   post,
   installHost: installGlobalHost,
   load(init) {
     removeSharedGlobals();
+    flushBeforeExit(() => served.flush());
     quietEnvProbes(post, init.env);
     forwardConsole(post);
     return loadEntry(init.entry);
   },
 });
+
+/**
+ * Delivers what plugin code produced before its process ends: `Deno.exit()`
+ * from plugin code, an uncaught error or an unhandled rejection would
+ * otherwise take the replies of calls that already returned with them.
+ */
+function flushBeforeExit(flush: () => void): void {
+  Object.defineProperty(Deno, "exit", {
+    value: (code?: number) => {
+      flush();
+      return exit(code);
+    },
+    writable: false,
+    configurable: false,
+  });
+  globalThis.addEventListener("error", flush);
+  globalThis.addEventListener("unhandledrejection", flush);
+}
 
 function fail(reason: string): never {
   writeAll(writeStderr, new TextEncoder().encode(`sandplug: ${reason}\n`));
@@ -176,7 +195,7 @@ const decoder = new FrameDecoder({
     } catch (error) {
       fail(`a message from the host cannot be decoded: ${errorText(error)}`);
     }
-    receive(takeSessionTag(message));
+    served.receive(takeSessionTag(message));
   },
   text() {
     // Only the host writes to stdin, and it writes frames only.

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { HostMessage, InitMessage, PluginMessage } from "../wire/protocol.ts";
+import type { HostMessage, InitMessage } from "../wire/protocol.ts";
 import type { Dispatcher, Reply } from "./dispatch.ts";
 import { toWireError } from "../wire/error_data.ts";
 import { movable, outgoingRefusal } from "./outgoing_value.ts";
@@ -35,42 +35,15 @@ import { InOrder } from "../wire/in_order.ts";
 import { HostClient } from "./host_client.ts";
 import { StreamsOut } from "./stream_out.ts";
 import { resolveRefs } from "./refs_out.ts";
-import type { HostCaller } from "./host_api.ts";
+import type { Served, ServeOptions } from "./serve_types.ts";
 import { BatchSender } from "./batch_sender.ts";
 
-/** What a tier gives the loop. */
-export interface ServeOptions {
-  /**
-   * Sends one message to the host.
-   *
-   * @throws When the message cannot be serialised (the loop turns that into an error reply).
-   */
-  post(message: PluginMessage, transfer?: Transferable[]): void;
-  /** Loads the plugin, on the host's `init`: the handshake reply and, on success, a dispatcher. */
-  load(init: InitMessage): Promise<{ reply: PluginMessage; dispatcher?: Dispatcher }>;
-  /**
-   * Whether `post` clones and transfers (a worker): a large result buffer is
-   * then copied once and the copy transferred, rather than cloned in two copies.
-   */
-  copiesOnce?: boolean;
-  /**
-   * With the low-latency channel: how many messages other than batches
-   * (logs, probes) the isolate has posted. A batch after one goes as a
-   * message too, behind it: through the channel it could overtake it, and a
-   * call's log lines and probes must reach the host before its reply.
-   */
-  sideMessages?(): number;
-  /**
-   * Makes `caller` the way the plugin's `host.call()` reaches the host, before
-   * any plugin code runs.
-   */
-  installHost(caller: HostCaller): void;
-}
+export type { Served, ServeOptions } from "./serve_types.ts";
 
-/** Returns the function that takes each message from the host. */
-export function serve(options: ServeOptions): (message: HostMessage) => void {
+/** Starts the loop of one runtime. */
+export function serve(options: ServeOptions): Served {
   const loop = new ServeLoop(options);
-  return (message) => loop.receive(message);
+  return { receive: (message) => loop.receive(message), flush: () => loop.flush() };
 }
 
 /** One runtime's loop: the start, then each batch of requests run and answered. */
@@ -112,6 +85,12 @@ class ServeLoop {
       transfer: (list) => this.#replies.transfer(list),
       copiesOnce: options.copiesOnce,
     });
+  }
+
+  /** Sends what is produced and not sent yet, now. */
+  flush(): void {
+    this.#streams.flushAll();
+    this.#replies.flush();
   }
 
   /** Takes one message from the host. */

@@ -146,6 +146,11 @@ export class StreamsOut {
     }
   }
 
+  /** Moves every stream's items taken so far into the outgoing batch. */
+  flushAll(): void {
+    for (const stream of this.#streams.values()) this.#send(stream);
+  }
+
   /** Moves the items taken so far into the outgoing batch; a cancelled stream's are dropped. */
   #send(stream: Stream): void {
     if (stream.unsent.length === 0) return;

@@ -40,13 +40,13 @@ function post(message: PluginMessage, transfer?: Transferable[]): void {
   apply(portPost, port, transfer === undefined ? [message] : [message, { transfer }]);
 }
 
-const receive = serve({
+const served = serve({
   post,
   sideMessages: () => sideMessages,
   installHost: installGlobalHost,
   copiesOnce: true,
   load(init) {
-    hardenWorker(post);
+    hardenWorker(post, () => served.flush());
     quietEnvProbes(post, init.env);
     forwardConsole(post, { stdio: true });
     return loadEntry(init.entry);
@@ -61,9 +61,12 @@ function onInit(event: MessageEvent<HostMessage>): void {
   self.removeEventListener("message", onInit);
   const { port: given, ...init } = message;
   port = given;
-  apply(addListener, port, ["message", (next: MessageEvent<HostMessage>) => receive(next.data)]);
+  apply(addListener, port, [
+    "message",
+    (next: MessageEvent<HostMessage>) => served.receive(next.data),
+  ]);
   apply(portStart, port, []);
-  receive(init);
+  served.receive(init);
 }
 
 self.addEventListener("message", onInit);

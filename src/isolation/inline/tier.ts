@@ -24,7 +24,7 @@ function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
   // Plugin code that may call the host runs in its own async context, so that the SDK's
   // `host` finds this plugin's caller; its calls then go by message, never directly.
   const hasHost = (spec.grant.host?.length ?? 0) > 0;
-  const receive = serve({
+  const { receive } = serve({
     post(message: PluginMessage) {
       if (!ended) events.message(message);
     },
