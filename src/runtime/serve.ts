@@ -40,6 +40,12 @@ import { BatchSender } from "./batch_sender.ts";
 
 export type { Served, ServeOptions } from "./serve_types.ts";
 
+/**
+ * How long a function's start may take, in milliseconds, for the replies
+ * before it to wait for it in one batch.
+ */
+const QUICK_MS = 1;
+
 /** Starts the loop of one runtime. */
 export function serve(options: ServeOptions): Served {
   const loop = new ServeLoop(options);
@@ -67,6 +73,8 @@ class ServeLoop {
   #drainQueued = false;
   readonly #hostCalls: HostClient;
   readonly #sender: BatchSender;
+  /** The plugin's functions whose last start took under QUICK_MS. */
+  readonly #quick = new Set<string>();
   readonly #streams: StreamsOut;
 
   constructor(options: ServeOptions) {
@@ -152,7 +160,7 @@ class ServeLoop {
             this.#outstanding++;
             const args = records.slice(at + 4, at + length);
             const resolved = tag === CALL ? args : resolveRefs(args, this.#hostCalls.call);
-            target.call(id, symbol, resolved, this.#reply);
+            this.#timed(symbol, () => target.call(id, symbol, resolved, this.#reply));
             break;
           }
           case GET:
@@ -168,7 +176,7 @@ class ServeLoop {
             this.#outstanding++;
             const args = records.slice(at + 5, at + length);
             const resolved = tag === STREAM ? args : resolveRefs(args, this.#hostCalls.call);
-            this.#stream(target, id, symbol, records[at + 3], resolved);
+            this.#timed(symbol, () => this.#stream(target, id, symbol, records[at + 3], resolved));
             break;
           }
           case PULL:
@@ -185,6 +193,21 @@ class ServeLoop {
       }
       at += length;
     }
+  }
+
+  /**
+   * Starts a plugin function. Replies already made leave first unless the
+   * function is known to return quickly: a call that runs long (or forever)
+   * must not hold the results of the calls before it in its batch. Known
+   * quick are functions whose last start took under {@linkcode QUICK_MS}, so
+   * a batch of quick calls still leaves as one message.
+   */
+  #timed(symbol: string, start: () => void): void {
+    if (!this.#quick.has(symbol)) this.#replies.flush();
+    const began = performance.now();
+    start();
+    if (performance.now() - began < QUICK_MS) this.#quick.add(symbol);
+    else this.#quick.delete(symbol);
   }
 
   /** Calls a function whose result the host reads as a stream, `window` items ahead at most. */
