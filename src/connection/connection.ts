@@ -43,6 +43,11 @@ export interface OpenOptions extends Bounds {
   lowLatency?: boolean;
   /** The host functions the plugin may call; none when absent. */
   hostFunctions?: HostFunctions;
+  /**
+   * Offered each call plugin code never started when the isolate ends: `true`
+   * takes it (the supervisor sends it again once the plugin restarted).
+   */
+  requeue?(pending: Pending): boolean;
 }
 
 /**
@@ -112,6 +117,7 @@ export class Connection {
       stopProbe: () => this.#probe.stop(),
       terminate: () => this.#isolate.terminate(),
       ended: (failure) => this.#talkBack.end(failure),
+      requeue: (pending) => this.#options.requeue?.(pending) ?? false,
       // During the start the handshake reports it, as the load's error; after it, the host hears of it.
       crashed: (crash) =>
         this.#handshake === undefined ? this.#onCrash(crash) : this.#handshake.ended(crash.reason),
@@ -238,7 +244,9 @@ export class Connection {
     }
     const resolvers = Promise.withResolvers<unknown>();
     const deadline = performance.now() + bounds.timeoutMs;
-    this.#requests.add(id, new Pending(tag, symbol, sent, bounds, deadline, resolvers));
+    const pending = new Pending(tag, symbol, sent, bounds, deadline, resolvers);
+    pending.byRef = byRef !== undefined;
+    this.#requests.add(id, pending);
     writeRequest(this.#outbox, id, byRef ? CALL_REFS : tag, symbol, sent, this.#copyOnce);
     if (byRef !== undefined) this.#talkBack.releaseWhen(id, resolvers.promise);
     return resolvers.promise;

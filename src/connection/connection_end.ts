@@ -8,6 +8,7 @@ import { neutraliseText } from "../wire/log_text.ts";
 import { MAX_REASON_CHARS } from "./message_check.ts";
 import type { Pending } from "./pending.ts";
 import type { PendingRequests } from "./pending_requests.ts";
+import { CALL } from "../wire/records.ts";
 
 /** What a {@linkcode ConnectionEnd} ends. */
 export interface ConnectionEndOptions {
@@ -21,6 +22,12 @@ export interface ConnectionEndOptions {
   ended?(failure: PluginError): void;
   /** Told once, when the connection ended other than by `close()`. */
   crashed(crash: PluginCrashedError): void;
+  /**
+   * Offered each call plugin code never started when the connection ended:
+   * `true` takes it, to run on a restarted plugin; `false` fails it, saying
+   * it never ran.
+   */
+  requeue?(pending: Pending): boolean;
 }
 
 /**
@@ -51,13 +58,12 @@ export class ConnectionEnd {
     this.#end(neutraliseText(reason, MAX_REASON_CHARS));
   }
 
-  /** A plugin that does not yield: it ends as a crash does, but its pending calls time out. */
+  /**
+   * A plugin that does not yield: it ends as a crash does; its calls past
+   * their deadline time out.
+   */
   stuck(reason: string): void {
-    const plugin = this.#options.plugin;
-    this.#end(
-      reason,
-      (pending) => new PluginTimeoutError(plugin, pending.symbol, pending.timeoutMs),
-    );
+    this.#end(reason, true);
   }
 
   /** Fails every pending request with `PluginClosedError` and ends the isolate. Idempotent. */
@@ -69,19 +75,35 @@ export class ConnectionEnd {
     await this.#options.terminate();
   }
 
-  /** Ends a connection that was not closed: the requests fail, the isolate ends, and the host hears of it. */
-  #end(reason: string, errorFor?: (pending: Pending) => PluginError): void {
+  /**
+   * Ends a connection that was not closed: the requests fail, saying whether
+   * they ran (those that never did may run on a restarted plugin), the
+   * isolate ends, and the host hears of it.
+   */
+  #end(reason: string, stuck = false): void {
     this.#options.stopProbe();
     if (this.#failure !== undefined) return;
-    const crash = new PluginCrashedError(this.#options.plugin, reason);
-    this.#failAll(crash, errorFor);
+    const { plugin } = this.#options;
+    const crash = new PluginCrashedError(plugin, reason);
+    const now = performance.now();
+    this.#failAll(crash, (pending) => {
+      if (pending.tag !== CALL) return crash;
+      if (!pending.started && !pending.byRef) {
+        if (this.#options.requeue?.(pending)) return undefined;
+        return new PluginCrashedError(plugin, reason, { started: false });
+      }
+      if (stuck && now >= pending.deadline) {
+        return new PluginTimeoutError(plugin, pending.symbol, pending.timeoutMs);
+      }
+      return new PluginCrashedError(plugin, reason, { started: true });
+    });
     void this.#options.terminate();
     this.#options.crashed(crash);
   }
 
   #failAll(
     failure: PluginError,
-    errorFor: (pending: Pending) => PluginError = () => failure,
+    errorFor: (pending: Pending) => PluginError | undefined = () => failure,
   ): void {
     this.#failure = failure;
     this.#options.requests.failAll(errorFor);

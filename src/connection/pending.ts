@@ -19,6 +19,10 @@ export class Pending {
   readonly reject: (error: unknown) => void;
   readonly signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** Whether the runtime said plugin code started it (`STARTED`). */
+  started = false;
+  /** Whether its arguments hold references (callbacks, streams), which die with the connection. */
+  byRef = false;
 
   constructor(
     tag: RequestTag,

@@ -72,12 +72,25 @@ export class PendingRequests {
     else pending.reject(value);
   }
 
-  /** Stops the deadlines and fails every request with the error `errorFor` gives it. */
-  failAll(errorFor: (pending: Pending) => PluginError): void {
+  /**
+   * Stops the deadlines and fails every request with the error `errorFor`
+   * gives it; one it gives none for is handed over as it is (to be sent
+   * again elsewhere), neither settled nor watched any more.
+   */
+  failAll(errorFor: (pending: Pending) => PluginError | undefined): void {
     this.#deadlines.clear();
     for (const [id, pending] of [...this.#requests]) {
-      this.fail(id, pending, errorFor(pending));
+      const error = errorFor(pending);
+      if (error !== undefined) {
+        this.fail(id, pending, error);
+        continue;
+      }
+      this.#requests.delete(id);
+      if (pending.onAbort !== undefined) {
+        pending.signal?.removeEventListener("abort", pending.onAbort);
+      }
     }
+    if (this.#requests.size === 0) this.#deadlines.hold(false);
   }
 
   /** Times out every request past its deadline, then re-arms for the next one. */

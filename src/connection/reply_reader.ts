@@ -6,6 +6,7 @@ import {
   OK,
   pluginRecordLength,
   PONG,
+  STARTED,
 } from "../wire/records.ts";
 import type { TalkBack } from "./talk_back.ts";
 import { callFailure, type Denial, deniedIn, remoteError, resultProblem } from "./reply.ts";
@@ -56,6 +57,9 @@ export class ReplyReader {
         this.#options.talkBack.hostCall(id, records[at + 2], records.slice(at + 4, at + length));
       } else if (records[at] === HOST_CANCEL) {
         this.#options.talkBack.hostCancel(id);
+      } else if (records[at] === STARTED) {
+        const pending = this.#requests.get(id);
+        if (pending !== undefined) pending.started = true;
       } else if (records[at] === ITEM || records[at] === END) {
         this.#streamRecord(records[at] === ITEM, id, records[at + 2]);
       } else {

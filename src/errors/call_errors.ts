@@ -252,6 +252,9 @@ export class PluginTimeoutError extends PluginError {
  *
  * const error = new PluginCrashedError("greeter", "uncaught error: boom");
  * assert.equal(error.reason, "uncaught error: boom");
+ * const unrun = new PluginCrashedError("greeter", "its process exited", { started: false });
+ * assert.equal(unrun.started, false);
+ * assert.match(unrun.message, /never ran, so it is safe to retry/);
  * ```
  */
 export class PluginCrashedError extends PluginError {
@@ -259,21 +262,38 @@ export class PluginCrashedError extends PluginError {
   override readonly code = "PLUGIN_CRASHED";
   /** Why the plugin ended. */
   readonly reason: string;
+  /**
+   * For a call that failed with it: whether plugin code started running it.
+   * `false`: it never ran, and is safe to retry; `true`: it may have run
+   * (calls run at most once); `undefined`: not about one call.
+   */
+  readonly started?: boolean;
 
   /**
    * Makes the error.
    *
    * @param plugin The plugin's name.
    * @param reason Why the plugin ended.
-   * @param options The cause.
+   * @param options The cause, and whether the call it fails had started.
    */
-  constructor(plugin: string, reason: string, options: PluginErrorOptions = {}) {
+  constructor(
+    plugin: string,
+    reason: string,
+    options: PluginErrorOptions & { started?: boolean } = {},
+  ) {
+    const { started, ...rest } = options;
+    const ran = started === undefined
+      ? ""
+      : started
+      ? "; the call had started, and is not run again (calls run at most once)"
+      : "; the call never ran, so it is safe to retry";
     super(
-      `Plugin "${plugin}" crashed: ${reason}; load it again with host.load(), or let the host restart it ` +
-        'with the restart option (e.g. restart: "on-failure")',
-      { ...options, plugin },
+      `Plugin "${plugin}" crashed: ${reason}${ran}; load it again with host.load(), or let the host ` +
+        'restart it with the restart option (e.g. restart: "on-failure")',
+      { ...rest, plugin },
     );
     this.name = "PluginCrashedError";
     this.reason = reason;
+    if (started !== undefined) this.started = started;
   }
 }

@@ -169,7 +169,7 @@ export class PluginHost extends EventTarget implements Host {
     const manifest: Manifest = prepared.manifest;
     const { maxMessageBytes } = this.#settings;
     const spec: IsolateSpec = { plugin: manifest.name, ...prepared, maxMessageBytes };
-    const bounds: Omit<OpenOptions, "onCrash" | "signal"> = {
+    const bounds: Omit<OpenOptions, "onCrash" | "requeue" | "signal"> = {
       // The manifest may only shorten the host's deadline: it is the plugin's word, not the host's.
       timeoutMs: options.timeoutMs ??
         atMost(manifest.limits.loadTimeoutMs, this.#settings.loadTimeoutMs),
@@ -186,7 +186,7 @@ export class PluginHost extends EventTarget implements Host {
         maxConcurrent: this.#settings.maxConcurrentHostCalls,
       },
     };
-    return (onCrash, signal) => Connection.open(tier, spec, { ...bounds, onCrash, signal });
+    return (hooks, signal) => Connection.open(tier, spec, { ...bounds, ...hooks, signal });
   }
 
   /** What the plugin's supervisor reports, as host events. */

@@ -4,10 +4,17 @@
  *
  * @module
  */
-import { type PluginCrashedError, PluginError, PluginTimeoutError } from "../errors/errors.ts";
+import {
+  PluginClosedError,
+  type PluginCrashedError,
+  PluginError,
+  PluginTimeoutError,
+} from "../errors/errors.ts";
 import { boundedWait } from "../wire/bounded_wait.ts";
 import { errorText } from "../wire/error_text.ts";
 import type { Bounds, Connection } from "../connection/connection.ts";
+import type { Pending } from "../connection/pending.ts";
+import { Requeue } from "./requeue.ts";
 import type { SymbolInfo } from "../wire/protocol.ts";
 
 /**
@@ -101,11 +108,14 @@ export interface Opened {
   symbols: SymbolInfo[];
 }
 
-/** Opens a connection whose crash is reported to `onCrash`; `signal` cancels the first one only. */
-export type Opener = (
-  onCrash: (error: PluginCrashedError) => void,
-  signal?: AbortSignal,
-) => Promise<Opened>;
+/** How a connection tells its supervisor of a crash, and offers it the calls that never started. */
+export interface OpenHooks {
+  onCrash(error: PluginCrashedError): void;
+  requeue(pending: Pending): boolean;
+}
+
+/** Opens a connection that reports to `hooks`; `signal` cancels the first one only. */
+export type Opener = (hooks: OpenHooks, signal?: AbortSignal) => Promise<Opened>;
 
 const NO_EVENTS: SupervisorEvents = { crash() {}, restart() {}, gone() {} };
 
@@ -118,7 +128,16 @@ export class Supervisor {
   readonly #plugin: string;
   readonly #policy: ResolvedRestart;
   readonly #open: Opener;
-  readonly #onCrash = (error: PluginCrashedError) => this.crashed(error);
+  readonly #hooks: OpenHooks = {
+    onCrash: (error) => this.crashed(error),
+    // A call that never started runs on the restarted plugin, when there is to be one.
+    requeue: (pending) => {
+      if (this.#closed || this.#dead !== undefined || !this.#allowRestart()) return false;
+      this.#requeue.take(pending);
+      return true;
+    },
+  };
+  readonly #requeue: Requeue;
   #events: SupervisorEvents = NO_EVENTS;
   // Set by start() before anyone but the supervisor holds it.
   #connection!: Connection;
@@ -133,6 +152,7 @@ export class Supervisor {
     this.#plugin = plugin;
     this.#policy = policy;
     this.#open = open;
+    this.#requeue = new Requeue(plugin);
   }
 
   /**
@@ -149,7 +169,7 @@ export class Supervisor {
     signal?: AbortSignal,
   ): Promise<{ supervisor: Supervisor; symbols: SymbolInfo[] }> {
     const supervisor = new Supervisor(plugin, policy, open);
-    const { connection, symbols } = await open(supervisor.#onCrash, signal);
+    const { connection, symbols } = await open(supervisor.#hooks, signal);
     supervisor.#connection = connection;
     return { supervisor, symbols };
   }
@@ -240,12 +260,13 @@ export class Supervisor {
       this.#wakeUp = undefined;
       if (this.#closed) return;
       try {
-        const { connection } = await this.#open(this.#onCrash);
+        const { connection } = await this.#open(this.#hooks);
         if (this.#closed) {
           await connection.close();
           return;
         }
         this.#connection = connection;
+        this.#requeue.resend(connection);
         this.#attempts++;
         this.#events.restart(this.#attempts);
         return;
@@ -256,6 +277,7 @@ export class Supervisor {
       }
     }
     this.#dead = last;
+    this.#requeue.failAll(last);
     this.#events.gone(true);
   }
 
@@ -265,6 +287,7 @@ export class Supervisor {
     this.#closed = true;
     this.#wakeUp?.();
     await this.#restarting;
+    this.#requeue.failAll(new PluginClosedError(this.#plugin, "a call waiting for the restart"));
     await this.#connection.close();
   }
 }

@@ -28,6 +28,7 @@ import {
   PULL,
   RecordBatch,
   SET,
+  STARTED,
   STREAM,
   STREAM_REFS,
 } from "../wire/records.ts";
@@ -75,6 +76,8 @@ class ServeLoop {
   readonly #sender: BatchSender;
   /** The plugin's functions whose last start took under QUICK_MS. */
   readonly #quick = new Set<string>();
+  /** How many requests were answered: tells a call answered at once from one still running. */
+  #answered = 0;
   readonly #streams: StreamsOut;
 
   constructor(options: ServeOptions) {
@@ -160,7 +163,7 @@ class ServeLoop {
             this.#outstanding++;
             const args = records.slice(at + 4, at + length);
             const resolved = tag === CALL ? args : resolveRefs(args, this.#hostCalls.call);
-            this.#timed(symbol, () => target.call(id, symbol, resolved, this.#reply));
+            this.#timed(symbol, () => target.call(id, symbol, resolved, this.#reply), id);
             break;
           }
           case GET:
@@ -202,12 +205,23 @@ class ServeLoop {
    * quick are functions whose last start took under {@linkcode QUICK_MS}, so
    * a batch of quick calls still leaves as one message.
    */
-  #timed(symbol: string, start: () => void): void {
-    if (!this.#quick.has(symbol)) this.#replies.flush();
+  #timed(symbol: string, start: () => void, call?: number): void {
+    const quick = this.#quick.has(symbol);
+    if (!quick) {
+      // The host learns the call started before it runs: were the plugin to die in it, the
+      // calls after it are known never to have run, and may run again elsewhere.
+      if (call !== undefined) this.#replies.open().push(STARTED, call);
+      this.#replies.flush();
+    }
+    const answered = this.#answered;
     const began = performance.now();
     start();
     if (performance.now() - began < QUICK_MS) this.#quick.add(symbol);
     else this.#quick.delete(symbol);
+    // Still running (async): say it started, with this tick's replies.
+    if (quick && call !== undefined && this.#answered === answered) {
+      this.#replies.open().push(STARTED, call);
+    }
   }
 
   /** Calls a function whose result the host reads as a stream, `window` items ahead at most. */
@@ -223,6 +237,7 @@ class ServeLoop {
   /** Queues a request's reply: an error, a result too large, or the result with what it transfers. */
   #answer(id: number, ok: boolean, value: unknown): void {
     this.#outstanding--;
+    this.#answered++;
     const records = this.#replies.open();
     if (!ok) {
       records.push(ERR, id, value);

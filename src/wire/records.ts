@@ -50,6 +50,12 @@ export const HOST_CANCEL = 4;
 export const ITEM = 5;
 /** Plugin → host: stream `id` ended (its iterator is done, or it was cancelled and closed). `END, id`. */
 export const END = 6;
+/**
+ * Plugin → host: plugin code started call `id` and has not answered yet
+ * (an async call, or one not known to return quickly). `STARTED, id`. A call
+ * the runtime never said so of, and never answered, never ran.
+ */
+export const STARTED = 7;
 
 /** The kind of a request, by its record tag. */
 export type RequestTag = typeof CALL | typeof GET | typeof SET;
@@ -93,6 +99,7 @@ export function pluginRecordLength(records: readonly unknown[], at: number): num
     case PONG:
     case HOST_CANCEL:
     case END:
+    case STARTED:
       return 2;
     case HOST_CALL: {
       const argc = records[at + 3];
