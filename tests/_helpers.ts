@@ -65,3 +65,15 @@ export function grantOf(dir: string, extra: Partial<PermissionGrant> = {}): Perm
     ...extra,
   };
 }
+
+/** mulberry32: a small, seeded generator of numbers in [0, 1), for runs that can be replayed. */
+export function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

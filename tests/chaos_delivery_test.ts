@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { createHost } from "../mod.ts";
-import { tempPlugin } from "./_helpers.ts";
+import { generator, tempPlugin } from "./_helpers.ts";
 
 const PLUGINS = 6;
 const CALLS = 300;
@@ -18,18 +18,6 @@ const PLUGIN = `export const echo = (x) => x;
 export function exitNow() { Deno.exit(3); }
 export function spin() { for (;;) {} }
 `;
-
-/** mulberry32: a small, seeded generator of numbers in [0, 1). */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 for (const tier of ["process", "worker"] as const) {
   Deno.test(`${tier} tier: chaos delivers at least 95% of the ordinary calls' results`, async () => {

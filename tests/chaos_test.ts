@@ -24,7 +24,7 @@ import {
   PluginCrashedError,
   PluginTimeoutError,
 } from "@sandplug/host";
-import { type TempPlugin, tempPlugin } from "./_helpers.ts";
+import { generator, type TempPlugin, tempPlugin } from "./_helpers.ts";
 
 const SEED = Number(Deno.env.get("CHAOS_SEED") ?? 20_240_604);
 const PLUGINS = 10;
@@ -53,18 +53,6 @@ export function crash(): string {
 export function spin(): never { for (;;) {} }
 export function exit(): never { Deno.exit(3); }
 `;
-
-/** mulberry32: a small, seeded generator of numbers in [0, 1). */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
