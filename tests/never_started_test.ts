@@ -36,7 +36,7 @@ for (const tier of ["process", "worker"] as const) {
     const error = (exited[0] as PromiseRejectedResult).reason;
     assert.ok(error instanceof PluginCrashedError);
     assert.equal(error.started, true);
-    assert.match(error.message, /had started, and is not run again/);
+    assert.match(error.message, /sent \d+ ms before, had started, and is not run again/);
   });
 
   Deno.test(`${tier} tier: without a restart policy, calls that never ran say so`, async () => {
@@ -51,7 +51,7 @@ for (const tier of ["process", "worker"] as const) {
     const error = (never as PromiseRejectedResult).reason;
     assert.ok(error instanceof PluginCrashedError);
     assert.equal(error.started, false);
-    assert.match(error.message, /never ran, so it is safe to retry/);
+    assert.match(error.message, /the call, sent \d+ ms before, never ran, so it is safe to retry/);
   });
 
   Deno.test(`${tier} tier: an async call in flight when its plugin dies had started`, async () => {

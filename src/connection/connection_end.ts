@@ -88,14 +88,15 @@ export class ConnectionEnd {
     const now = performance.now();
     this.#failAll(crash, (pending) => {
       if (pending.tag !== CALL) return crash;
+      const elapsedMs = now - (pending.deadline - pending.timeoutMs);
       if (!pending.started && !pending.byRef) {
         if (this.#options.requeue?.(pending)) return undefined;
-        return new PluginCrashedError(plugin, reason, { started: false });
+        return new PluginCrashedError(plugin, reason, { started: false, elapsedMs });
       }
       if (stuck && now >= pending.deadline) {
         return new PluginTimeoutError(plugin, pending.symbol, pending.timeoutMs);
       }
-      return new PluginCrashedError(plugin, reason, { started: true });
+      return new PluginCrashedError(plugin, reason, { started: true, elapsedMs });
     });
     void this.#options.terminate();
     this.#options.crashed(crash);

@@ -274,19 +274,21 @@ export class PluginCrashedError extends PluginError {
    *
    * @param plugin The plugin's name.
    * @param reason Why the plugin ended.
-   * @param options The cause, and whether the call it fails had started.
+   * @param options The cause; for an error that fails one call, whether it had started and how
+   * long before it was sent.
    */
   constructor(
     plugin: string,
     reason: string,
-    options: PluginErrorOptions & { started?: boolean } = {},
+    options: PluginErrorOptions & { started?: boolean; elapsedMs?: number } = {},
   ) {
-    const { started, ...rest } = options;
+    const { started, elapsedMs, ...rest } = options;
+    const sent = elapsedMs === undefined ? "" : `, sent ${Math.round(elapsedMs)} ms before,`;
     const ran = started === undefined
       ? ""
       : started
-      ? "; the call had started, and is not run again (calls run at most once)"
-      : "; the call never ran, so it is safe to retry";
+      ? `; the call${sent} had started, and is not run again (calls run at most once)`
+      : `; the call${sent} never ran, so it is safe to retry`;
     super(
       `Plugin "${plugin}" crashed: ${reason}${ran}; load it again with host.load(), or let the host ` +
         'restart it with the restart option (e.g. restart: "on-failure")',
