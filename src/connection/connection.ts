@@ -1,7 +1,6 @@
-import { type PluginCrashedError, ValidationError } from "../errors/call_errors.ts";
+import type { PluginCrashedError } from "../errors/call_errors.ts";
 import type { Isolate, IsolateSpec, IsolationTier } from "../isolation/types.ts";
 import type { LogLevel, SymbolInfo } from "../wire/protocol.ts";
-import { errorText } from "../wire/error_text.ts";
 import {
   CALL,
   CALL_REFS,
@@ -10,16 +9,15 @@ import {
   PING,
   RecordBatch,
   type RequestTag,
-  SET,
 } from "../wire/records.ts";
 import { createChannelBuffer } from "../wire/shared_channel.ts";
 import { limitLog } from "../wire/log_limit.ts";
-import { type Denial, unclonablePath } from "./reply.ts";
+import type { Denial } from "./reply.ts";
 import { BatchTransport } from "./batch_transport.ts";
 import { type Bounds, Pending } from "./pending.ts";
 import { PendingRequests } from "./pending_requests.ts";
 import { ReplyReader } from "./reply_reader.ts";
-import { requestProblem, writeRequest } from "./request_records.ts";
+import { failUnsendable, requestProblem, writeRequest } from "./request_records.ts";
 import { checkLowLatency, endedWhileLoading, Handshake } from "./handshake.ts";
 import { StuckProbe } from "./stuck_probe.ts";
 import { ConnectionEnd } from "./connection_end.ts";
@@ -281,26 +279,7 @@ export class Connection {
 
   /** A record the outbox could not serialise: its request fails, naming what could not be sent. */
   #unsendable(record: unknown[], cause: unknown): void {
-    const id = record[1] as number;
-    const what = `cannot be sent to the plugin: ${errorText(cause)}`;
-    // A host call's answer (an id of the plugin's own) or a stream's start fails there.
-    const symbol = this.#talkBack.streams.get(id)?.symbol ?? "a host call";
-    if (
-      this.#talkBack.unsendable(record, new ValidationError(this.#plugin, symbol, "args", what))
-    ) {
-      return;
-    }
-    const tag = record[0];
-    const pending = tag === CALL || tag === CALL_REFS || tag === SET
-      ? this.#requests.get(id)
-      : undefined;
-    if (pending === undefined) return;
-    const path = unclonablePath(pending.tag, pending.payload);
-    this.#requests.fail(
-      id,
-      pending,
-      new ValidationError(this.#plugin, pending.symbol, path, what, { cause }),
-    );
+    failUnsendable(this.#plugin, record, cause, this.#requests, this.#talkBack);
   }
 
   /** The runtime sent what the protocol does not allow: the plugin is ended. */

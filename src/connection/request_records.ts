@@ -4,6 +4,10 @@ import { measure } from "../wire/payload.ts";
 import { CALL, CALL_REFS, GET, type RecordBatch, type RequestTag, SET } from "../wire/records.ts";
 import { takeTransfers } from "../wire/transfer.ts";
 import { argsProblem, refusalText, valueProblem } from "../wire/value_check.ts";
+import { errorText } from "../wire/error_text.ts";
+import { unclonablePath } from "./reply.ts";
+import type { PendingRequests } from "./pending_requests.ts";
+import type { TalkBack } from "./talk_back.ts";
 
 /**
  * Why a request may not be sent, or undefined when it may: its arguments
@@ -67,4 +71,28 @@ export function writeRequest(
   } else {
     records.push(GET, id, symbol);
   }
+}
+
+/**
+ * A record of the host's that could not be serialised fails what sent it:
+ * a call or a set fails with a `ValidationError` naming the path of what
+ * could not be sent; a host call's answer or a stream's start fails there.
+ */
+export function failUnsendable(
+  plugin: string,
+  record: unknown[],
+  cause: unknown,
+  requests: PendingRequests,
+  talkBack: TalkBack,
+): void {
+  const id = record[1] as number;
+  const what = `cannot be sent to the plugin: ${errorText(cause)}`;
+  // A host call's answer (an id of the plugin's own) or a stream's start fails there.
+  const symbol = talkBack.streams.get(id)?.symbol ?? "a host call";
+  if (talkBack.unsendable(record, new ValidationError(plugin, symbol, "args", what))) return;
+  const tag = record[0];
+  const pending = tag === CALL || tag === CALL_REFS || tag === SET ? requests.get(id) : undefined;
+  if (pending === undefined) return;
+  const path = unclonablePath(pending.tag, pending.payload);
+  requests.fail(id, pending, new ValidationError(plugin, pending.symbol, path, what, { cause }));
 }

@@ -28,7 +28,6 @@ import {
   PULL,
   RecordBatch,
   SET,
-  STARTED,
   STREAM,
   STREAM_REFS,
 } from "../wire/records.ts";
@@ -38,14 +37,9 @@ import { StreamsOut } from "./stream_out.ts";
 import { resolveRefs } from "./refs_out.ts";
 import type { Served, ServeOptions } from "./serve_types.ts";
 import { BatchSender } from "./batch_sender.ts";
+import { CallStarts } from "./call_starts.ts";
 
 export type { Served, ServeOptions } from "./serve_types.ts";
-
-/**
- * How long a function's start may take, in milliseconds, for the replies
- * before it to wait for it in one batch.
- */
-const QUICK_MS = 1;
 
 /** Starts the loop of one runtime. */
 export function serve(options: ServeOptions): Served {
@@ -74,10 +68,7 @@ class ServeLoop {
   #drainQueued = false;
   readonly #hostCalls: HostClient;
   readonly #sender: BatchSender;
-  /** The plugin's functions whose last start took under QUICK_MS. */
-  readonly #quick = new Set<string>();
-  /** How many requests were answered: tells a call answered at once from one still running. */
-  #answered = 0;
+  readonly #starts: CallStarts;
   readonly #streams: StreamsOut;
 
   constructor(options: ServeOptions) {
@@ -88,6 +79,7 @@ class ServeLoop {
       pluginRecordLength,
       (record, cause) => this.#unsendable(record, cause),
     );
+    this.#starts = new CallStarts(this.#replies);
     this.#hostCalls = new HostClient(() => this.#replies.open(), () => this.#maxMessageBytes);
     this.#streams = new StreamsOut({
       records: () => this.#replies.open(),
@@ -163,7 +155,7 @@ class ServeLoop {
             this.#outstanding++;
             const args = records.slice(at + 4, at + length);
             const resolved = tag === CALL ? args : resolveRefs(args, this.#hostCalls.call);
-            this.#timed(symbol, () => target.call(id, symbol, resolved, this.#reply), id);
+            this.#starts.run(symbol, () => target.call(id, symbol, resolved, this.#reply), id);
             break;
           }
           case GET:
@@ -179,7 +171,10 @@ class ServeLoop {
             this.#outstanding++;
             const args = records.slice(at + 5, at + length);
             const resolved = tag === STREAM ? args : resolveRefs(args, this.#hostCalls.call);
-            this.#timed(symbol, () => this.#stream(target, id, symbol, records[at + 3], resolved));
+            this.#starts.run(
+              symbol,
+              () => this.#stream(target, id, symbol, records[at + 3], resolved),
+            );
             break;
           }
           case PULL:
@@ -198,32 +193,6 @@ class ServeLoop {
     }
   }
 
-  /**
-   * Starts a plugin function. Replies already made leave first unless the
-   * function is known to return quickly: a call that runs long (or forever)
-   * must not hold the results of the calls before it in its batch. Known
-   * quick are functions whose last start took under {@linkcode QUICK_MS}, so
-   * a batch of quick calls still leaves as one message.
-   */
-  #timed(symbol: string, start: () => void, call?: number): void {
-    const quick = this.#quick.has(symbol);
-    if (!quick) {
-      // The host learns the call started before it runs: were the plugin to die in it, the
-      // calls after it are known never to have run, and may run again elsewhere.
-      if (call !== undefined) this.#replies.open().push(STARTED, call);
-      this.#replies.flush();
-    }
-    const answered = this.#answered;
-    const began = performance.now();
-    start();
-    if (performance.now() - began < QUICK_MS) this.#quick.add(symbol);
-    else this.#quick.delete(symbol);
-    // Still running (async): say it started, with this tick's replies.
-    if (quick && call !== undefined && this.#answered === answered) {
-      this.#replies.open().push(STARTED, call);
-    }
-  }
-
   /** Calls a function whose result the host reads as a stream, `window` items ahead at most. */
   #stream(target: Dispatcher, id: number, symbol: string, window: unknown, args: unknown[]): void {
     const credit = typeof window === "number" && window >= 1 ? Math.floor(window) : 1;
@@ -237,7 +206,7 @@ class ServeLoop {
   /** Queues a request's reply: an error, a result too large, or the result with what it transfers. */
   #answer(id: number, ok: boolean, value: unknown): void {
     this.#outstanding--;
-    this.#answered++;
+    this.#starts.answered();
     const records = this.#replies.open();
     if (!ok) {
       records.push(ERR, id, value);
