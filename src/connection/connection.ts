@@ -21,12 +21,12 @@ import { failUnsendable, requestProblem, writeRequest } from "./request_records.
 import { checkLowLatency, endedWhileLoading, Handshake } from "./handshake.ts";
 import { StuckProbe } from "./stuck_probe.ts";
 import { ConnectionEnd } from "./connection_end.ts";
-import type { HostFunctions } from "./host_calls.ts";
+import type { HostCallTargets } from "./host_calls.ts";
 import { TalkBack } from "./talk_back.ts";
 import { Incoming } from "./incoming.ts";
 
 export type { Denial } from "./reply.ts";
-export type { HostCallCheck, HostFunctions, ProvidedFunction } from "./host_calls.ts";
+export type { CallTarget, HostCallCheck, HostCallTargets } from "./host_calls.ts";
 export type { Bounds } from "./pending.ts";
 
 /** How to open a connection: the load's bounds, the payload limit, and who hears of a crash. */
@@ -40,7 +40,7 @@ export interface OpenOptions extends Bounds {
   /** Open the low-latency channel (worker tier only: it shares memory with the plugin). */
   lowLatency?: boolean;
   /** The host functions the plugin may call; none when absent. */
-  hostFunctions?: HostFunctions;
+  hostFunctions?: HostCallTargets;
   /**
    * Offered each call plugin code never started when the isolate ends: `true`
    * takes it (the supervisor sends it again once the plugin restarted).

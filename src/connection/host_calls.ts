@@ -13,7 +13,7 @@ import { measure } from "../wire/payload.ts";
 import { refusalText, valueProblem } from "../wire/value_check.ts";
 
 /** A function the host provided, as the connection calls it. */
-export type ProvidedFunction = (...args: unknown[]) => unknown;
+export type CallTarget = (...args: unknown[]) => unknown;
 
 /** Checks a host call's arguments and result against a contract; each throws a `ValidationError`. */
 export interface HostCallCheck {
@@ -22,9 +22,9 @@ export interface HostCallCheck {
 }
 
 /** What a plugin's host calls may reach, and how many may run at once. */
-export interface HostFunctions {
+export interface HostCallTargets {
   /** The functions the plugin may call: those its manifest lists and its load provides. */
-  readonly functions: ReadonlyMap<string, ProvidedFunction>;
+  readonly functions: ReadonlyMap<string, CallTarget>;
   /** The contract's checks for a function, when it has a spec for it. */
   readonly check?: (name: string) => HostCallCheck | undefined;
   /** How many of the plugin's host calls run at once; the rest wait their turn. */
@@ -42,7 +42,7 @@ export interface HostCallsEvents {
   /** Whether the plugin still runs: a call for a plugin that ended is never started. */
   open(): boolean;
   /** The callback or stream step behind a reference id, while the call it was passed to runs. */
-  ref(id: number): ProvidedFunction | undefined;
+  ref(id: number): CallTarget | undefined;
 }
 
 /** The longest function name accepted. */
@@ -55,20 +55,20 @@ const MAX_QUEUED = 10_000;
 interface Call {
   readonly id: number;
   readonly name: string;
-  readonly fn: ProvidedFunction;
+  readonly fn: CallTarget;
   readonly args: unknown[];
 }
 
 /** One plugin's host calls: checked, bounded, run, answered. */
 export class HostCalls {
-  readonly #options: HostFunctions;
+  readonly #options: HostCallTargets;
   readonly #events: HostCallsEvents;
   readonly #maxMessageBytes: number;
   readonly #queue: Call[] = [];
   /** Calls running now, by id; a cancelled one is removed, and its answer dropped. */
   readonly #running = new Set<number>();
 
-  constructor(options: HostFunctions, events: HostCallsEvents, maxMessageBytes: number) {
+  constructor(options: HostCallTargets, events: HostCallsEvents, maxMessageBytes: number) {
     this.#options = options;
     this.#events = events;
     this.#maxMessageBytes = maxMessageBytes;

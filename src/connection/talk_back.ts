@@ -10,17 +10,17 @@
  */
 import type { PluginError } from "../errors/errors.ts";
 import { CANCEL, HOST_ERR, HOST_OK, PULL, STREAM, STREAM_REFS } from "../wire/records.ts";
-import { HostCalls, type HostFunctions } from "./host_calls.ts";
+import { HostCalls, type HostCallTargets } from "./host_calls.ts";
 import { OpenStreams, StreamIn } from "./streams_in.ts";
 import { hasRefs, Refs } from "./refs.ts";
 
-const NO_HOST_FUNCTIONS: HostFunctions = { functions: new Map(), maxConcurrent: 1 };
+const NO_TARGETS: HostCallTargets = { functions: new Map(), maxConcurrent: 1 };
 
 /** What a {@linkcode TalkBack} needs from its connection. */
 export interface TalkBackWiring {
   readonly plugin: string;
   readonly maxMessageBytes: number;
-  readonly hostFunctions?: HostFunctions;
+  readonly hostFunctions?: HostCallTargets;
   /** Queues a record for the runtime, unless the connection ended. */
   send(...record: unknown[]): void;
   /** Whether the connection is open. */
@@ -41,7 +41,7 @@ export class TalkBack {
 
   constructor(wiring: TalkBackWiring) {
     this.#wiring = wiring;
-    this.#hostCalls = new HostCalls(wiring.hostFunctions ?? NO_HOST_FUNCTIONS, {
+    this.#hostCalls = new HostCalls(wiring.hostFunctions ?? NO_TARGETS, {
       answer: (ok, id, value) => wiring.send(ok ? HOST_OK : HOST_ERR, id, value),
       denied: (name) => wiring.denied(name),
       broke: (problem) => wiring.broke(problem),
