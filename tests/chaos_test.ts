@@ -19,12 +19,10 @@ import {
   type HostEventDetail,
   type IsolationName,
   type Plugin,
-  PluginCallError,
-  PluginClosedError,
   PluginCrashedError,
-  PluginTimeoutError,
 } from "@sandplug/host";
 import { generator, type TempPlugin, tempPlugin } from "./_helpers.ts";
+import { CHAOS_PLUGIN, createTally, limiter, type Outcome, sleep } from "./_chaos.ts";
 
 const SEED = Number(Deno.env.get("CHAOS_SEED") ?? 20_240_604);
 const PLUGINS = 10;
@@ -35,67 +33,6 @@ const CONCURRENCY = 150;
 const RATE = 1_000;
 /** The bound on waiting for every call to settle, in milliseconds. */
 const SETTLE_BOUND_MS = 60_000;
-
-const PLUGIN = `
-import { callSignal } from "@sandplug/host/plugin";
-
-export function ok(n: number): number { return n + 1; }
-export function fail(n: number): never { throw new TypeError("planned failure " + n); }
-export async function hang(): Promise<string> {
-  const signal = callSignal();
-  await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
-  return "cancelled";
-}
-export function crash(): string {
-  setTimeout(() => { throw new Error("chaos crash"); }, 1);
-  return "crashing";
-}
-export function spin(): never { for (;;) {} }
-export function exit(): never { Deno.exit(3); }
-`;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-type Outcome =
-  | "fulfilled"
-  | "PluginCallError"
-  | "PluginTimeoutError"
-  | "PluginCrashedError"
-  | "PluginClosedError"
-  | "aborted"
-  | "unexpected";
-
-/** Names a settled call's outcome; anything but a typed error or the caller's own abort reason is unexpected. */
-function classify(error: unknown, reason: unknown): Outcome {
-  if (reason !== undefined && error === reason) return "aborted";
-  if (error instanceof PluginCallError) return "PluginCallError";
-  if (error instanceof PluginTimeoutError) return "PluginTimeoutError";
-  if (error instanceof PluginCrashedError) return "PluginCrashedError";
-  if (error instanceof PluginClosedError) return "PluginClosedError";
-  return "unexpected";
-}
-
-/** A counting semaphore: at most `limit` holders at once. */
-function limiter(limit: number): { acquire(): Promise<void>; release(): void } {
-  let held = 0;
-  const waiting: (() => void)[] = [];
-  return {
-    async acquire() {
-      if (held < limit) {
-        held++;
-        return;
-      }
-      await new Promise<void>((resolve) => waiting.push(resolve));
-    },
-    release() {
-      const next = waiting.shift();
-      if (next !== undefined) next();
-      else held--;
-    },
-  };
-}
 
 Deno.test("chaos: 10 plugins, 10 000 mixed calls, a third of the plugins crash, hang or exit; every call settles", async () => {
   const started = Date.now();
@@ -121,7 +58,7 @@ Deno.test("chaos: 10 plugins, 10 000 mixed calls, a third of the plugins crash, 
   );
 
   const folders: TempPlugin[] = [];
-  for (const name of names) folders.push(await tempPlugin({ name }, PLUGIN));
+  for (const name of names) folders.push(await tempPlugin({ name }, CHAOS_PLUGIN));
   let logLines = 0;
   const host = createHost({
     restart: { maxRestarts: 1000, backoffMs: 5, maxBackoffMs: 50 },
@@ -140,66 +77,8 @@ Deno.test("chaos: 10 plugins, 10 000 mixed calls, a third of the plugins crash, 
     restarts.set(plugin, (restarts.get(plugin) ?? 0) + 1);
   });
 
-  let issued = 0;
-  let settled = 0;
-  const outcomes: Promise<Outcome>[] = [];
-  const unexpected: string[] = [];
-  const byKind = new Map<string, Map<Outcome, number>>();
-
-  const calm = new Map<string, number>();
-
-  /**
-   * Counts a call in, and out once it settles, whatever way it settles. A
-   * result must pass `expect.value`; a PluginCallError must pass
-   * `expect.threw` (only the "fail" calls throw); `expect.reason` is the abort
-   * reason the caller passed.
-   */
-  function track(
-    kind: string,
-    plugin: number,
-    call: Promise<unknown>,
-    expect: {
-      value?: (value: unknown) => boolean;
-      threw?: (error: PluginCallError) => boolean;
-      reason?: unknown;
-    } = {},
-  ): Promise<Outcome> {
-    issued++;
-    const outcome = call.then(
-      (value): Outcome => {
-        if (expect.value?.(value)) return "fulfilled";
-        unexpected.push(`${kind} resolved with ${Deno.inspect(value)}`);
-        return "unexpected";
-      },
-      (error): Outcome => {
-        const named = classify(error, expect.reason);
-        if (
-          named === "unexpected" ||
-          (named === "PluginCallError" && !expect.threw?.(error as PluginCallError))
-        ) {
-          unexpected.push(`${kind} rejected with ${Deno.inspect(error)}`);
-          return "unexpected";
-        }
-        return named;
-      },
-    ).then((named) => {
-      settled++;
-      const counts = byKind.get(kind) ?? new Map<Outcome, number>();
-      counts.set(named, (counts.get(named) ?? 0) + 1);
-      byKind.set(kind, counts);
-      // A well-behaved plugin's quick calls should only fail when the machine stalls.
-      const quick = kind === "ok" || kind === "fail";
-      if (
-        quick && !chaotic.has(plugin) &&
-        (named === "PluginTimeoutError" || named === "PluginCrashedError")
-      ) {
-        calm.set(named, (calm.get(named) ?? 0) + 1);
-      }
-      return named;
-    });
-    outcomes.push(outcome);
-    return outcome;
-  }
+  const tally = createTally((plugin) => chaotic.has(plugin));
+  const { track } = tally;
 
   const plugins: Plugin[] = [];
   /** One workload call: quick, throwing, hanging past a short deadline, or aborted. */
@@ -270,20 +149,20 @@ Deno.test("chaos: 10 plugins, 10 000 mixed calls, a third of the plugins crash, 
     await host.close();
     // Once close() has resolved, every call has been told: nothing waits on a timer any more.
     await sleep(0);
-    const settledAtClose = settled;
+    const settledAtClose = tally.settled;
 
     let bound: ReturnType<typeof setTimeout> | undefined;
     const allSettled = await Promise.race([
-      Promise.allSettled(outcomes).then(() => true),
+      Promise.allSettled(tally.outcomes).then(() => true),
       new Promise<false>((resolve) => bound = setTimeout(() => resolve(false), SETTLE_BOUND_MS)),
     ]);
     clearTimeout(bound);
 
     const rows: Record<string, Record<string, number>> = {};
-    for (const [kind, counts] of [...byKind].sort()) rows[kind] = Object.fromEntries(counts);
+    for (const [kind, counts] of [...tally.byKind].sort()) rows[kind] = Object.fromEntries(counts);
     console.table(rows);
     console.log(
-      `issued ${issued}, settled ${settled}, log lines ${logLines}, ${
+      `issued ${tally.issued}, settled ${tally.settled}, log lines ${logLines}, ${
         ((Date.now() - started) / 1000).toFixed(1)
       } s`,
     );
@@ -297,28 +176,45 @@ Deno.test("chaos: 10 plugins, 10 000 mixed calls, a third of the plugins crash, 
     console.table(summary);
     console.log(
       "quick calls to well-behaved plugins that timed out or crashed (machine stalls):",
-      Object.fromEntries(calm),
+      Object.fromEntries(tally.calm),
     );
 
     assert.ok(
       allSettled,
-      `only ${settled} of ${issued} calls settled within ${SETTLE_BOUND_MS} ms`,
+      `only ${tally.settled} of ${tally.issued} calls settled within ${SETTLE_BOUND_MS} ms`,
     );
-    assert.equal(settled, issued);
-    assert.equal(settledAtClose, issued, "calls were still pending after host.close() resolved");
-    assert.equal(issued, outcomes.length);
-    assert.ok(issued >= CALLS + PLUGINS * 5);
-    assert.deepEqual(unexpected.slice(0, 10), []);
+    assert.equal(tally.settled, tally.issued);
+    assert.equal(
+      settledAtClose,
+      tally.issued,
+      "calls were still pending after host.close() resolved",
+    );
+    assert.equal(tally.issued, tally.outcomes.length);
+    assert.ok(tally.issued >= CALLS + PLUGINS * 5);
+    assert.deepEqual(tally.unexpected.slice(0, 10), []);
     assert.deepEqual(host.plugins, []);
     assert.ok(plugins.every((plugin) => plugin.closed));
     const total = (outcome: Outcome) =>
-      [...byKind.values()].reduce((sum, counts) => sum + (counts.get(outcome) ?? 0), 0);
+      [...tally.byKind.values()].reduce((sum, counts) => sum + (counts.get(outcome) ?? 0), 0);
     for (
       const outcome of ["fulfilled", "PluginCallError", "PluginTimeoutError", "aborted"] as const
     ) {
       assert.ok(total(outcome) > 0, `no call ended as ${outcome}`);
     }
     assert.ok(total("PluginClosedError") + total("PluginCrashedError") > 0);
+    // Calls that do not themselves misbehave return what the plugin gave, even on the plugins
+    // that crash, spin or exit around them. Under Deno's parallel test runner on a shared
+    // 2-core machine about 97% do here; the bound leaves room for stalls of the machine.
+    const quick = ["ok", "fail"].map((kind) =>
+      tally.byKind.get(kind) ?? new Map<Outcome, number>()
+    );
+    const answered = (quick[0].get("fulfilled") ?? 0) + (quick[1].get("PluginCallError") ?? 0);
+    const made = quick.reduce(
+      (sum, counts) => sum + [...counts.values()].reduce((a, b) => a + b),
+      0,
+    );
+    console.log(`quick calls answered: ${answered} of ${made}`);
+    assert.ok(answered >= 0.9 * made, `only ${answered} of ${made} quick calls were answered`);
     const wildCrashes = [...chaotic].reduce(
       (sum, index) => sum + (crashes.get(names[index])?.length ?? 0),
       0,
@@ -330,3 +226,85 @@ Deno.test("chaos: 10 plugins, 10 000 mixed calls, a third of the plugins crash, 
     for (const folder of folders) await folder[Symbol.asyncDispose]();
   }
 });
+
+/**
+ * The run of issue 13, as a new user tried it: 6 plugins × 300 pipelined
+ * calls, about 2% of which exit or spin their plugin, with a restart policy.
+ * Every call settles; at least 95% of the calls that do not themselves exit
+ * or spin return their result; the calls queued behind a fatal one run on the
+ * restarted plugin. Spinning worker threads cannot be stopped (SECURITY.md,
+ * residual 2) and would keep burning cores for the rest of the run, so the
+ * worker tier's chaos calls exit and the process tier's exit or spin.
+ */
+for (const tier of ["process", "worker"] as const) {
+  Deno.test(`chaos, ${tier} tier: 6 × 300 pipelined calls, 2% fatal; at least 95% of the others return`, async () => {
+    const PLUGINS = 6;
+    const CALLS = 300;
+    await using fixture = await tempPlugin(
+      {},
+      `export const echo = (x) => x;
+export function exitNow() { Deno.exit(3); }
+export function spin() { for (;;) {} }
+`,
+    );
+    await using host = createHost({
+      isolation: tier,
+      log: () => {},
+      restart: { maxRestarts: 100, backoffMs: 10, maxBackoffMs: 50 },
+      callTimeoutMs: 20_000,
+      // Six isolates start at once, beside other test files under --parallel on two cores.
+      loadTimeoutMs: 60_000,
+    });
+    let restarts = 0;
+    host.addEventListener("restart", () => restarts++);
+    const random = generator(1_234);
+    const plugins = await Promise.all(
+      Array.from({ length: PLUGINS }, () => host.load(fixture.dir)),
+    );
+    type Made = { chaos: boolean; afterChaos: boolean; call: Promise<unknown>; expected: number };
+    const made: Made[] = plugins.flatMap((p) => {
+      const calls: Made[] = [];
+      let afterChaos = false;
+      for (let i = 0; i < CALLS; i++) {
+        const roll = random();
+        if (roll < 0.02) {
+          const symbol = tier === "worker" || roll < 0.01 ? "exitNow" : "spin";
+          calls.push({
+            chaos: true,
+            afterChaos,
+            call: p.call(symbol, [], { timeoutMs: 300 }),
+            expected: -1,
+          });
+          afterChaos = true;
+        } else {
+          calls.push({ chaos: false, afterChaos, call: p.call("echo", [i]), expected: i });
+        }
+      }
+      return calls;
+    });
+    const settled = await Promise.allSettled(made.map(({ call }) => call));
+    const returned = (index: number) =>
+      settled[index].status === "fulfilled" &&
+      (settled[index] as PromiseFulfilledResult<unknown>).value === made[index].expected;
+    const ordinary = made.flatMap((call, index) => call.chaos ? [] : [index]);
+    const queued = ordinary.filter((index) => made[index].afterChaos);
+    const delivered = ordinary.filter(returned).length;
+    const rerun = queued.filter(returned).length;
+    console.log(
+      `${tier}: ${made.length - ordinary.length} fatal calls, ${restarts} restarts; ` +
+        `${delivered} of ${ordinary.length} ordinary calls returned, ` +
+        `${rerun} of ${queued.length} made after a fatal one`,
+    );
+    assert.equal(settled.length, made.length, "every call settled");
+    assert.ok(made.length > ordinary.length, "the run has fatal calls");
+    assert.ok(restarts > 0, "the plugins were restarted");
+    assert.ok(
+      delivered >= 0.95 * ordinary.length,
+      `${delivered} of ${ordinary.length} ordinary calls returned their result`,
+    );
+    assert.ok(
+      rerun >= 0.95 * queued.length,
+      `${rerun} of ${queued.length} calls queued behind a fatal one ran after the restart`,
+    );
+  });
+}
