@@ -60,6 +60,34 @@ export type {
   RestartPolicy,
 } from "./src/host/types.ts";
 export type { RestartOptions } from "./src/host/supervisor.ts";
+export type { ReloadOptions, ReloadResult, UpgradeApproval } from "./src/host/reload_types.ts";
+export type { LoadAllResult } from "./src/host/load_all.ts";
+export type { PluginWatcher, WatchOptions } from "./src/host/watch.ts";
+export type { Discovery, DiscoveryProblem, FoundPlugin } from "./src/load/discover.ts";
+export { type UpgradeRefusal, UpgradeRefusedError } from "./src/errors/upgrade_errors.ts";
+export {
+  type ChangeKind,
+  type IntegrityChange,
+  IntegrityError,
+  type LockedPackage,
+  LockFileError,
+} from "./src/errors/integrity_error.ts";
+export type { LockOption } from "./src/load/lock.ts";
+export {
+  diffPermissions,
+  type DiffPermissionsOptions,
+  type KindChange,
+  type PermissionDiff,
+  type PermissionSet,
+} from "./src/permissions/diff.ts";
+export {
+  type Access,
+  type LearnedPermissions,
+  learnPermissions,
+  type LearnPermissionsOptions,
+  type UnresolvedAccess,
+} from "./src/permissions/learn.ts";
+export { parseAuditLines } from "./src/permissions/audit.ts";
 export type { Plugin } from "./src/host/plugin_interface.ts";
 export { type Callback, callback } from "./src/connection/refs.ts";
 export type {

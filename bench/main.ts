@@ -6,7 +6,7 @@
  * `deno task bench --quick` is a smoke run with fewer repetitions that writes
  * `/tmp/BENCHMARKS.quick.md` instead. `deno task bench --only packages` (a
  * comma-separated list of suites: calls, start, memory, packages, talk-back,
- * micro) runs just those suites and writes only their tables to
+ * reload, micro) runs just those suites and writes only their tables to
  * `/tmp/BENCHMARKS.only.md`, leaving BENCHMARKS.md alone.
  *
  * @module
@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { cpuSnapshot, describeMachine } from "./_machine.ts";
 import { microSuite } from "./_micro.ts";
 import { packageSection, packageSuite } from "./_packages.ts";
+import { reloadSection, reloadSuite } from "./_reload.ts";
 import { render } from "./_report.ts";
 import { Results } from "./_results.ts";
 import { sections } from "./_sections.ts";
@@ -45,6 +46,7 @@ const SUITES:
     ["memory", memorySuite],
     ["packages", packageSuite],
     ["talk-back", talkBackSuite],
+    ["reload", reloadSuite],
     // Last: hundreds of thousands of timers, promises and clones leave this process slower to
     // start workers and children for a while (start-up figures measured after it came out 3-4×
     // higher), so nothing is measured in this process after it.
@@ -86,7 +88,12 @@ if (import.meta.main) {
   }
   const seconds = (performance.now() - started) / 1000;
   const cpu = { start: cpuAtStart, end: cpuSnapshot() };
-  const all = [...sections(config), packageSection(), ...talkBackSections(config)];
+  const all = [
+    ...sections(config),
+    packageSection(),
+    ...talkBackSections(config),
+    reloadSection(),
+  ];
   // A partial run shows only the tables it measured something for.
   const shown = selected === undefined
     ? all

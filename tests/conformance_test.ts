@@ -374,11 +374,15 @@ const ROWS: Row[] = [
         assert.equal(error.code, "PLUGIN_TIMEOUT");
         assert.equal(error.plugin, NAME);
         assert.equal(error.timeoutMs, 100);
-        assert.equal(
+        assert.match(
           error.message,
-          `Plugin "${NAME}" did not answer "hang" within 100 ms; ` +
-            "raise the deadline with the call's timeoutMs option or createHost({ callTimeoutMs })",
+          new RegExp(
+            `^Plugin "${NAME}" did not answer "hang" within 100 ms, its deadline: no answer after ` +
+              `${error.elapsedMs} ms; raise the deadline with the call's timeoutMs option or ` +
+              "createHost\\(\\{ callTimeoutMs \\}\\)$",
+          ),
         );
+        assert.ok((error.elapsedMs ?? 0) >= 100, `gave up after ${error.elapsedMs} ms`);
         return true;
       });
       await assert.rejects(p.call("add", [1, 2], { timeoutMs: 0 }), RangeError);
@@ -513,10 +517,6 @@ const ROWS: Row[] = [
   },
   {
     name: "console output reaches the host's log sink and a log event, tagged with the plugin",
-    skip: {
-      inline:
-        "inline plugin code writes with the host's own console; see the inline-only row below",
-    },
     async run({ load, tier, plugin }) {
       const entries: PluginLogEntry[] = [];
       await using host = hostOn(tier, { log: (entry) => entries.push(entry) });
@@ -534,31 +534,6 @@ const ROWS: Row[] = [
         events.find((event) => event.detail.message === "hello 42")?.detail,
         expected,
       );
-    },
-  },
-  {
-    name: "inline: console output is the host's own, untagged, and no log event fires",
-    skip: {
-      worker: "the worker tier tags and routes console output (row above)",
-      process: "the process tier tags and routes console output (row above)",
-    },
-    async run({ load, tier, plugin }) {
-      const entries: PluginLogEntry[] = [];
-      await using host = hostOn(tier, { log: (entry) => entries.push(entry) });
-      const events = record(host, "log");
-      const p = await host.load(plugin.dir, load);
-      const lines: unknown[][] = [];
-      const original = console.log;
-      console.log = (...args: unknown[]) => lines.push(args);
-      try {
-        assert.equal(await p.call("hello"), undefined);
-      } finally {
-        console.log = original;
-      }
-      assert.deepEqual(lines, [["hello", 42]]);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.deepEqual(entries, []);
-      assert.deepEqual(events, []);
     },
   },
   {
@@ -643,7 +618,6 @@ const ROWS: Row[] = [
   },
   {
     name: "console.error and console.warn keep their level",
-    skip: { inline: "inline plugin code writes with the host's own console" },
     async run({ load, tier, plugin }) {
       const entries: PluginLogEntry[] = [];
       await using host = hostOn(tier, { log: (entry) => entries.push(entry) });
@@ -730,7 +704,7 @@ const ROWS: Row[] = [
       assert.ok(events[0].detail.error instanceof PluginCrashedError);
       assert.match(
         events[0].detail.error.reason,
-        /^it did not yield within \d+ ms after "spin" passed its 200 ms deadline$/,
+        /^it did not yield: it answered no ping within 500 ms after "spin" passed its 200 ms deadline \(\d+ ms after that call was made\), so it was ended as stuck$/,
       );
       // About 700 ms on a quiet machine; generous for a noisy one.
       assert.ok(ended < 5_000, `the stuck plugin was ended after ${ended} ms`);

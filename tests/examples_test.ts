@@ -165,3 +165,60 @@ for (const terminal of [false, true]) {
     },
   });
 }
+
+Deno.test("examples/hot_reload.ts is run by demo:hot-reload, demo and its Run: line alike", async () => {
+  const command = TASKS["demo:hot-reload"];
+  assert.match(command, /examples\/hot_reload\.ts$/);
+  assert.ok(TASKS.demo.split(" && ").includes(command), `demo should run: ${command}`);
+  const source = await Deno.readTextFile(new URL("../examples/hot_reload.ts", import.meta.url));
+  assert.ok(source.includes(`Run: ${command}\n`), `its Run: line should read: ${command}`);
+});
+
+for (const terminal of [false, true]) {
+  Deno.test({
+    name: `examples/hot_reload.ts swaps 1.0.0 → 1.1.0 → 1.2.0 under calls, none failed, and is ` +
+      `refused a widening 1.3.0, ${terminal ? "on a terminal" : "off a terminal"}`,
+    ignore: terminal && !HAS_SCRIPT,
+    async fn() {
+      const plugin = new URL("../plugins/polyglot/", import.meta.url);
+      const files = () =>
+        Promise.all(["plugin.json", "mod.ts"].map((f) => Deno.readTextFile(new URL(f, plugin))));
+      const before = await files();
+      const { code, out } = await run(taskArgs("demo:hot-reload"), terminal);
+      assert.equal(code, 0, out);
+      const lines = out.trimEnd().split("\n");
+      const expected = [
+        /^loaded "polyglot" 1\.0\.0 in the process tier$/,
+        /^calling greet\("Ada"\) every 2 ms, without waiting for replies$/,
+        /^reloaded 1\.0\.0 → 1\.1\.0 in \d+ ms, permissions unchanged$/,
+        /^now serving 1\.1\.0 after (\d+) calls: "Bonjour, Ada!"$/,
+        /^1\.0\.0 finished its calls in flight and was closed$/,
+        /^reloaded 1\.1\.0 → 1\.2\.0 in \d+ ms, permissions unchanged$/,
+        /^now serving 1\.2\.0 after (\d+) calls: "Hola, Ada!"$/,
+        /^1\.1\.0 finished its calls in flight and was closed$/,
+        /^refused 1\.2\.0 → 1\.3\.0: UpgradeRefusedError \(widens\), diff:$/,
+        /^ {2}net: \+example\.com:443 \(widens\)$/,
+        /^still serving 1\.2\.0: it answered (\d+) of the (\d+) calls since$/,
+        /^(\d+) calls: 1\.0\.0 answered (\d+), 1\.1\.0 answered (\d+), 1\.2\.0 answered (\d+)$/,
+        /^failed calls: 0$/,
+      ];
+      assert.equal(lines.length, expected.length, out);
+      const numbers = lines.map((line, i) => {
+        const match = line.match(expected[i]);
+        assert.ok(match, `line ${i + 1} should match ${expected[i]}: ${out}`);
+        return match.slice(1).map(Number);
+      });
+      const [[to11], [to12], [since, sinceTotal], [total, by10, by11, by12]] = [
+        numbers[3],
+        numbers[6],
+        numbers[10],
+        numbers[11],
+      ];
+      // Every call made before a swap went to the old version, every one after it to the new.
+      assert.deepEqual([by10, by11, by12], [to11, to12 - to11, total - to12], out);
+      assert.ok(since > 0 && since === sinceTotal, out);
+      // It edited a copy, never the repository's plugin.
+      assert.deepEqual(await files(), before);
+    },
+  });
+}

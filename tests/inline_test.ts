@@ -23,7 +23,9 @@ Deno.test("the inline isolate exposes the plugin's exports for direct calls once
   isolate.send({ type: "init", protocol: 1, plugin: "direct", entry: "", maxMessageBytes: 1024 });
   await new Promise((resolve) => setTimeout(resolve, 0));
   assert.equal(messages[0]?.type, "ready");
-  assert.equal(isolate.direct, module);
+  const { direct } = isolate as { direct?: Record<string, unknown> };
+  assert.deepEqual(Object.keys(direct ?? {}), ["add"]);
+  assert.equal(inlineTier.callDirect?.("direct", "add", direct?.add, [1, 2], 1000), 3);
   isolate.terminate();
   assert.equal(isolate.direct, undefined, "a terminated isolate hands out nothing");
 });

@@ -67,3 +67,50 @@ for (const tier of ["process", "worker"] as const) {
     assert.equal(await p.call("echo", [7]), 7);
   });
 }
+
+const ONCE = `export function mark(path, fatal) {
+  Deno.writeTextFileSync(path, "x", { append: true });
+  if (fatal === "exit") Deno.exit(5);
+  if (fatal === "spin") for (;;) {}
+  return "marked";
+}
+export const echo = (x) => x;
+`;
+
+for (const tier of ["process", "worker"] as const) {
+  for (const fatal of tier === "process" ? ["exit", "spin"] : ["exit"]) {
+    Deno.test(`${tier} tier: a quick function that ${fatal}s this time runs once, not again after the restart`, async () => {
+      const marksDir = await Deno.makeTempDir({ prefix: "sandplug-marks-" });
+      const marks = `${marksDir}/marks`;
+      await Deno.writeTextFile(marks, "");
+      await using fixture = await tempPlugin({ permissions: { write: [marks] } }, ONCE);
+      await using host = createHost({
+        isolation: tier,
+        log: () => {},
+        allow: { write: [marks] },
+        restart: { maxRestarts: 5, backoffMs: 10 },
+      });
+      const q = await host.load(fixture.dir);
+      // Known quick from here on: the runtime no longer says STARTED before running it.
+      for (let i = 0; i < 3; i++) assert.equal(await q.call("mark", [marks]), "marked");
+      await Deno.writeTextFile(marks, "");
+      // A spinning plugin is found stuck once a call behind it passes its deadline.
+      const [fatalCall, after] = await Promise.allSettled([
+        q.call("mark", [marks, fatal], { timeoutMs: 10_000 }),
+        q.call("echo", [1], { timeoutMs: fatal === "spin" ? 300 : 10_000 }),
+      ]);
+      const error = (fatalCall as PromiseRejectedResult).reason;
+      assert.ok(error instanceof PluginCrashedError, String(error));
+      assert.equal(error.started, true, error.message);
+      if (fatal === "exit") {
+        assert.deepEqual(
+          after,
+          { status: "fulfilled", value: 1 },
+          "the call behind it ran after the restart",
+        );
+      }
+      assert.equal(await Deno.readTextFile(marks), "x", "the fatal call ran exactly once");
+      await Deno.remove(marksDir, { recursive: true });
+    });
+  }
+}

@@ -208,7 +208,12 @@ Deno.test("processArgs() compiles the grant into deno flags and nothing more", a
   });
 
   await t.step("a plugin's packages: the set's config, cache-only, never remote", () => {
-    const packages = { config: "/tmp/set/deno.json", exact: ["npm:left-pad@1.3.0"], jsr: false };
+    const packages = {
+      config: "/tmp/set/deno.json",
+      exact: ["npm:left-pad@1.3.0"],
+      jsr: false,
+      integrity: {},
+    };
     const args = processArgs(spec({ imports: ["npm:left-pad@1.3.0"] }), { packages });
     assert.ok(args.includes("--config=/tmp/set/deno.json"));
     assert.ok(args.includes("--cached-only") && args.includes("--no-remote"));
@@ -217,7 +222,12 @@ Deno.test("processArgs() compiles the grant into deno flags and nothing more", a
   });
 
   await t.step("packages and remote modules together: PluginLoadError naming both", () => {
-    const packages = { config: "/tmp/set/deno.json", exact: ["npm:left-pad@1.3.0"], jsr: false };
+    const packages = {
+      config: "/tmp/set/deno.json",
+      exact: ["npm:left-pad@1.3.0"],
+      jsr: false,
+      integrity: {},
+    };
     assert.throws(
       () =>
         processArgs(spec({ imports: ["npm:left-pad@1.3.0"], import: ["esm.sh"] }), { packages }),

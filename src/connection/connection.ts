@@ -1,6 +1,6 @@
-import type { PluginCrashedError } from "../errors/call_errors.ts";
+import type { PluginCrashedError } from "../errors/unanswered_errors.ts";
 import type { Isolate, IsolateSpec, IsolationTier } from "../isolation/types.ts";
-import type { LogLevel, SymbolInfo } from "../wire/protocol.ts";
+import type { SymbolInfo } from "../wire/protocol.ts";
 import {
   CALL,
   CALL_REFS,
@@ -12,7 +12,6 @@ import {
 } from "../wire/records.ts";
 import { createChannelBuffer } from "../wire/shared_channel.ts";
 import { limitLog } from "../wire/log_limit.ts";
-import type { Denial } from "./reply.ts";
 import { BatchTransport } from "./batch_transport.ts";
 import { type Bounds, Pending } from "./pending.ts";
 import { PendingRequests } from "./pending_requests.ts";
@@ -21,32 +20,14 @@ import { failUnsendable, requestProblem, writeRequest } from "./request_records.
 import { checkLowLatency, endedWhileLoading, Handshake } from "./handshake.ts";
 import { StuckProbe } from "./stuck_probe.ts";
 import { ConnectionEnd } from "./connection_end.ts";
-import type { HostCallTargets } from "./host_calls.ts";
 import { TalkBack } from "./talk_back.ts";
+import type { OpenOptions } from "./open_options.ts";
 import { Incoming } from "./incoming.ts";
 
 export type { Denial } from "./reply.ts";
 export type { CallTarget, HostCallCheck, HostCallTargets } from "./host_calls.ts";
 export type { Bounds } from "./pending.ts";
-
-/** How to open a connection: the load's bounds, the payload limit, and who hears of a crash. */
-export interface OpenOptions extends Bounds {
-  maxMessageBytes: number;
-  onCrash(error: PluginCrashedError): void;
-  /** A line plugin code logged. */
-  onLog?(level: LogLevel, text: string): void;
-  /** Plugin code was refused a permission (seen in an error it let through, or an environment probe). */
-  onDenied?(denial: Denial): void;
-  /** Open the low-latency channel (worker tier only: it shares memory with the plugin). */
-  lowLatency?: boolean;
-  /** The host functions the plugin may call; none when absent. */
-  hostFunctions?: HostCallTargets;
-  /**
-   * Offered each call plugin code never started when the isolate ends: `true`
-   * takes it (the supervisor sends it again once the plugin restarted).
-   */
-  requeue?(pending: Pending): boolean;
-}
+export type { OpenOptions } from "./open_options.ts";
 
 /**
  * One live channel to a plugin's isolate: the handshake, then requests matched
@@ -217,6 +198,11 @@ export class Connection {
     return this.#requests.size;
   }
 
+  /** How many requests and streams from `p.stream()` are still under way: a drain waits for none. */
+  get inFlight(): number {
+    return this.#requests.size + this.#talkBack.streams.size;
+  }
+
   /**
    * Sends a request and waits for its reply.
    *
@@ -241,8 +227,8 @@ export class Connection {
       return Promise.reject(refused);
     }
     const resolvers = Promise.withResolvers<unknown>();
-    const deadline = performance.now() + bounds.timeoutMs;
-    const pending = new Pending(tag, symbol, sent, bounds, deadline, resolvers);
+    const since = bounds.since ?? performance.now();
+    const pending = new Pending(tag, symbol, sent, bounds, since, resolvers);
     pending.byRef = byRef !== undefined;
     this.#requests.add(id, pending);
     writeRequest(this.#outbox, id, byRef ? CALL_REFS : tag, symbol, sent, this.#copyOnce);
@@ -273,7 +259,7 @@ export class Connection {
   /** A request passed its deadline (and failed): a plugin that does not answer a ping now is stuck. */
   #timedOut(pending: Pending): void {
     if (this.#end.failure === undefined) {
-      this.#probe.start(this.#nextId++, pending.symbol, pending.timeoutMs);
+      this.#probe.start(this.#nextId++, pending);
     }
   }
 

@@ -3,7 +3,7 @@ import {
   PluginClosedError,
   PluginCrashedError,
   PluginTimeoutError,
-} from "../errors/call_errors.ts";
+} from "../errors/unanswered_errors.ts";
 import { neutraliseText } from "../wire/log_text.ts";
 import { MAX_REASON_CHARS } from "./message_check.ts";
 import type { Pending } from "./pending.ts";
@@ -33,8 +33,10 @@ export interface ConnectionEndOptions {
 /**
  * The one way a connection ends, whatever ends it, taken once: a crash (the
  * isolate ended, or broke the protocol), a stuck plugin, or `close()`. Every
- * pending request fails: with the crash, with a timeout when the plugin was
- * stuck (the calls did pass their deadline), or as closed.
+ * pending request fails: with the crash (saying whether a call had started),
+ * with a timeout when the plugin was stuck and the call did pass its
+ * deadline, or as closed; each error says how long after the request was
+ * made it failed.
  */
 export class ConnectionEnd {
   readonly #options: ConnectionEndOptions;
@@ -60,7 +62,7 @@ export class ConnectionEnd {
 
   /**
    * A plugin that does not yield: it ends as a crash does; its calls past
-   * their deadline time out.
+   * their deadline time out, saying it was ended as stuck.
    */
   stuck(reason: string): void {
     this.#end(reason, true);
@@ -70,7 +72,13 @@ export class ConnectionEnd {
   async close(): Promise<void> {
     this.#options.stopProbe();
     if (this.#failure === undefined) {
-      this.#failAll(new PluginClosedError(this.#options.plugin, "the pending call"));
+      const { plugin } = this.#options;
+      const now = performance.now();
+      this.#failAll(
+        new PluginClosedError(plugin, "the pending call"),
+        (pending) =>
+          new PluginClosedError(plugin, pending.symbol, { elapsedMs: now - pending.since }),
+      );
     }
     await this.#options.terminate();
   }
@@ -86,17 +94,27 @@ export class ConnectionEnd {
     const { plugin } = this.#options;
     const crash = new PluginCrashedError(plugin, reason);
     const now = performance.now();
+    // The runtime runs calls in the order they were sent, and a call it knows as quick runs
+    // without saying STARTED. So when no earlier call is known to have started, the first one
+    // without an answer may be the one that was running when the plugin died (a quick function
+    // that exited or spun this time): it counts as started, and is never run twice.
+    let first = true;
     this.#failAll(crash, (pending) => {
-      if (pending.tag !== CALL) return crash;
-      const elapsedMs = now - (pending.deadline - pending.timeoutMs);
-      if (!pending.started && !pending.byRef) {
-        if (this.#options.requeue?.(pending)) return undefined;
-        return new PluginCrashedError(plugin, reason, { started: false, elapsedMs });
-      }
+      const elapsedMs = now - pending.since;
+      if (pending.tag !== CALL) return new PluginCrashedError(plugin, reason, { elapsedMs });
+      const started = pending.started || first;
+      first = false;
       if (stuck && now >= pending.deadline) {
-        return new PluginTimeoutError(plugin, pending.symbol, pending.timeoutMs);
+        return new PluginTimeoutError(plugin, pending.symbol, pending.timeoutMs, {
+          elapsedMs,
+          detail: `${
+            started ? "it had started" : "it never ran"
+          }, and the plugin was ended: ${reason}`,
+        });
       }
-      return new PluginCrashedError(plugin, reason, { started: true, elapsedMs });
+      // A call with callbacks or streams cannot run again: they die with this connection.
+      if (!started && !pending.byRef && this.#options.requeue?.(pending)) return undefined;
+      return new PluginCrashedError(plugin, reason, { started, elapsedMs });
     });
     void this.#options.terminate();
     this.#options.crashed(crash);

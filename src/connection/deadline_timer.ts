@@ -19,10 +19,12 @@ export class DeadlineTimer {
     if (this.#timer !== undefined && this.#at <= deadline) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#at = deadline;
+    // Rounded up: a timer truncates a fractional delay, and would fire before the deadline.
+    const delay = Math.max(0, Math.ceil(deadline - performance.now()));
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#onExpire();
-    }, Math.max(0, deadline - performance.now()));
+    }, delay);
     this.hold(busy);
   }
 

@@ -1,5 +1,5 @@
 import { IncompatiblePluginError, type PluginError, PluginLoadError } from "../errors/errors.ts";
-import { PluginCrashedError } from "../errors/call_errors.ts";
+import { PluginCrashedError } from "../errors/unanswered_errors.ts";
 import type { Isolate, IsolateSpec, IsolationTier } from "../isolation/types.ts";
 import type { LoadErrorMessage, ReadyMessage, SymbolInfo } from "../wire/protocol.ts";
 import { PROTOCOL_VERSION } from "../wire/protocol_version.ts";
@@ -41,13 +41,16 @@ export class Handshake {
     const { promise, resolve, reject } = Promise.withResolvers<SymbolInfo[]>();
     this.#resolve = resolve;
     this.#reject = reject;
+    const since = performance.now();
     this.done = boundedWait(promise, {
       timeoutMs: bounds.timeoutMs,
       signal: bounds.signal,
       onTimeout: () => {
+        const elapsed = Math.round(performance.now() - since);
         throw new PluginLoadError(
           spec.plugin,
-          `it did not finish loading within ${bounds.timeoutMs} ms; check its entry module for slow top-level code, ` +
+          `it did not finish loading within ${bounds.timeoutMs} ms, its deadline: no answer after ${elapsed} ms; ` +
+            "check its entry module for slow top-level code, " +
             "or raise the deadline with the load's timeoutMs or createHost({ loadTimeoutMs })",
         );
       },

@@ -4,6 +4,11 @@ import type { RequestTag } from "../wire/records.ts";
 export interface Bounds {
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * When the caller made the request, on the `performance.now()` clock: the
+   * deadline counts from it, and errors say how long ago it was. Now, when absent.
+   */
+  since?: number;
 }
 
 /** A request waiting for its reply. */
@@ -13,6 +18,8 @@ export class Pending {
   /** The arguments (call) or value (set), to name what could not be sent. */
   readonly payload: unknown;
   readonly timeoutMs: number;
+  /** When the caller made the request, on the `performance.now()` clock. */
+  readonly since: number;
   /** When the request times out, on the `performance.now()` clock. */
   readonly deadline: number;
   readonly resolve: (value: unknown) => void;
@@ -29,14 +36,15 @@ export class Pending {
     symbol: string,
     payload: unknown,
     bounds: Bounds,
-    deadline: number,
+    since: number,
     resolvers: PromiseWithResolvers<unknown>,
   ) {
     this.tag = tag;
     this.symbol = symbol;
     this.payload = payload;
     this.timeoutMs = bounds.timeoutMs;
-    this.deadline = deadline;
+    this.since = since;
+    this.deadline = since + bounds.timeoutMs;
     this.signal = bounds.signal;
     this.resolve = resolvers.resolve;
     this.reject = resolvers.reject;

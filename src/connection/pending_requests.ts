@@ -1,5 +1,5 @@
 import type { PluginError } from "../errors/errors.ts";
-import { PluginTimeoutError } from "../errors/call_errors.ts";
+import { PluginTimeoutError } from "../errors/unanswered_errors.ts";
 import { DeadlineTimer } from "./deadline_timer.ts";
 import type { Pending } from "./pending.ts";
 
@@ -98,11 +98,14 @@ export class PendingRequests {
     const now = performance.now();
     let next = Infinity;
     for (const [id, pending] of this.#requests) {
-      if (pending.deadline <= now + 1) {
+      // Past it, not nearly: the error names the time elapsed, which must not fall short of the deadline.
+      if (pending.deadline <= now) {
         this.fail(
           id,
           pending,
-          new PluginTimeoutError(this.#plugin, pending.symbol, pending.timeoutMs),
+          new PluginTimeoutError(this.#plugin, pending.symbol, pending.timeoutMs, {
+            elapsedMs: now - pending.since,
+          }),
         );
         this.#cancel(id);
         this.#timedOut(pending);

@@ -11,7 +11,7 @@
  * @module
  */
 import type { PluginError } from "../errors/errors.ts";
-import { PluginTimeoutError } from "../errors/call_errors.ts";
+import { PluginTimeoutError } from "../errors/unanswered_errors.ts";
 
 /** What one stream needs from its connection. */
 export interface StreamWiring {
@@ -50,6 +50,8 @@ export class StreamIn {
   #cancelled = false;
   /** Items read whose credit has not gone back yet. */
   #unpulled = 0;
+  /** Items given to the reader, for the idle deadline's error. */
+  #read = 0;
 
   constructor(wiring: StreamWiring) {
     this.#wiring = wiring;
@@ -111,6 +113,7 @@ export class StreamIn {
     for (;;) {
       if (this.#buffer.length > 0) {
         controller.enqueue(this.#buffer.shift());
+        this.#read++;
         if (this.#done || this.#failed) return;
         // Credit goes back half a window at a time, as HTTP/2's WINDOW_UPDATE: one PULL per item
         // read would be one message per item, and would let the plugin send one item per message.
@@ -130,11 +133,20 @@ export class StreamIn {
   #nextEvent(): Promise<void> {
     const { promise, resolve } = Promise.withResolvers<void>();
     const { plugin, symbol, idleTimeoutMs } = this.#wiring;
+    const since = performance.now();
     const timer = setTimeout(() => {
-      // The idle deadline is per item: the error names the function streaming.
-      this.fail(new PluginTimeoutError(plugin, symbol, idleTimeoutMs));
+      // The idle deadline is per item: the error names the function streaming, and the item.
+      const read = this.#read;
+      this.fail(
+        new PluginTimeoutError(plugin, symbol, idleTimeoutMs, {
+          elapsedMs: performance.now() - since,
+          detail: `its stream sent no next item in time (${read} item${
+            read === 1 ? "" : "s"
+          } before)`,
+        }),
+      );
       this.#wiring.cancel();
-    }, idleTimeoutMs);
+    }, Math.ceil(idleTimeoutMs));
     this.#wake = () => {
       clearTimeout(timer);
       resolve();
@@ -159,6 +171,11 @@ export class StreamIn {
 /** The streams a connection has open, by request id. */
 export class OpenStreams {
   readonly #streams = new Map<number, StreamIn>();
+
+  /** How many streams are open. */
+  get size(): number {
+    return this.#streams.size;
+  }
 
   /** Starts tracking a stream. */
   add(id: number, stream: StreamIn): void {

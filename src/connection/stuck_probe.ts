@@ -1,3 +1,5 @@
+import type { Pending } from "./pending.ts";
+
 /** How long a plugin may take to answer a ping after a deadline passed before it counts as stuck. */
 const STUCK_GRACE_MS = 500;
 
@@ -21,14 +23,17 @@ export class StuckProbe {
     this.#stuck = stuck;
   }
 
-  /** Pings the plugin because `symbol` passed its deadline, unless a ping is out already. */
-  start(id: number, symbol: string, timeoutMs: number): void {
+  /** Pings the plugin because the request `late` passed its deadline, unless a ping is out already. */
+  start(id: number, late: Pick<Pending, "symbol" | "timeoutMs" | "since">): void {
     if (this.#id !== undefined) return;
     this.#id = id;
     this.#timer = setTimeout(() => {
       this.#id = undefined;
+      // The ping's own deadline and the call's age, measured: "stuck" must not read as "slow".
+      const age = Math.round(performance.now() - late.since);
       this.#stuck(
-        `it did not yield within ${STUCK_GRACE_MS} ms after "${symbol}" passed its ${timeoutMs} ms deadline`,
+        `it did not yield: it answered no ping within ${STUCK_GRACE_MS} ms after "${late.symbol}" passed its ` +
+          `${late.timeoutMs} ms deadline (${age} ms after that call was made), so it was ended as stuck`,
       );
     }, STUCK_GRACE_MS);
     this.#ping(id);

@@ -1,7 +1,8 @@
 /**
  * The errors of using a loaded plugin: values that cannot cross the boundary,
- * and calls that fail, time out, or meet a closed or crashed plugin. Those of
- * looking a symbol up are in `lookup_errors.ts`.
+ * and calls that fail in plugin code. Those of calls left unanswered (closed,
+ * timed out, crashed) are in `unanswered_errors.ts`; those of looking a symbol
+ * up in `lookup_errors.ts`.
  *
  * @module
  */
@@ -167,135 +168,5 @@ export class PayloadTooLargeError extends PluginError {
     this.symbol = symbol;
     this.size = size;
     this.limit = limit;
-  }
-}
-
-/**
- * The plugin (or its host) was closed before or while the call ran.
- *
- * @example
- * ```ts
- * import { PluginClosedError } from "@sandplug/host";
- * import assert from "node:assert/strict";
- *
- * assert.match(new PluginClosedError("greeter", "greet").message, /closed/);
- * ```
- */
-export class PluginClosedError extends PluginError {
-  /** Always "PLUGIN_CLOSED". */
-  override readonly code = "PLUGIN_CLOSED";
-
-  /**
-   * Makes the error.
-   *
-   * @param plugin The plugin's name.
-   * @param what What could not be done, e.g. the symbol's name.
-   */
-  constructor(plugin: string, what: string) {
-    super(`Cannot use "${what}": plugin "${plugin}" is closed; load it again with host.load()`, {
-      plugin,
-    });
-    this.name = "PluginClosedError";
-  }
-}
-
-/**
- * A call did not settle within its deadline.
- *
- * @example
- * ```ts
- * import { PluginTimeoutError } from "@sandplug/host";
- * import assert from "node:assert/strict";
- *
- * const error = new PluginTimeoutError("greeter", "greet", 50);
- * assert.equal(error.timeoutMs, 50);
- * ```
- */
-export class PluginTimeoutError extends PluginError {
-  /** Always "PLUGIN_TIMEOUT". */
-  override readonly code = "PLUGIN_TIMEOUT";
-  /** The deadline that passed, in milliseconds. */
-  readonly timeoutMs: number;
-
-  /**
-   * Makes the error.
-   *
-   * @param plugin The plugin's name.
-   * @param what The symbol or step that timed out.
-   * @param timeoutMs The deadline that passed.
-   * @param options The cause, e.g. the reason of an `AbortSignal.timeout()` signal.
-   */
-  constructor(
-    plugin: string,
-    what: string,
-    timeoutMs: number,
-    options: PluginErrorOptions = {},
-  ) {
-    super(
-      `Plugin "${plugin}" did not answer "${what}" within ${timeoutMs} ms; ` +
-        `raise the deadline with the call's timeoutMs option or createHost({ callTimeoutMs })`,
-      { ...options, plugin },
-    );
-    this.name = "PluginTimeoutError";
-    this.timeoutMs = timeoutMs;
-  }
-}
-
-/**
- * The plugin's isolate ended while calls were pending or was found dead: it
- * threw outside a call, was terminated, or lost its channel.
- *
- * @example
- * ```ts
- * import { PluginCrashedError } from "@sandplug/host";
- * import assert from "node:assert/strict";
- *
- * const error = new PluginCrashedError("greeter", "uncaught error: boom");
- * assert.equal(error.reason, "uncaught error: boom");
- * const unrun = new PluginCrashedError("greeter", "its process exited", { started: false });
- * assert.equal(unrun.started, false);
- * assert.match(unrun.message, /never ran, so it is safe to retry/);
- * ```
- */
-export class PluginCrashedError extends PluginError {
-  /** Always "PLUGIN_CRASHED". */
-  override readonly code = "PLUGIN_CRASHED";
-  /** Why the plugin ended. */
-  readonly reason: string;
-  /**
-   * For a call that failed with it: whether plugin code started running it.
-   * `false`: it never ran, and is safe to retry; `true`: it may have run
-   * (calls run at most once); `undefined`: not about one call.
-   */
-  readonly started?: boolean;
-
-  /**
-   * Makes the error.
-   *
-   * @param plugin The plugin's name.
-   * @param reason Why the plugin ended.
-   * @param options The cause; for an error that fails one call, whether it had started and how
-   * long before it was sent.
-   */
-  constructor(
-    plugin: string,
-    reason: string,
-    options: PluginErrorOptions & { started?: boolean; elapsedMs?: number } = {},
-  ) {
-    const { started, elapsedMs, ...rest } = options;
-    const sent = elapsedMs === undefined ? "" : `, sent ${Math.round(elapsedMs)} ms before,`;
-    const ran = started === undefined
-      ? ""
-      : started
-      ? `; the call${sent} had started, and is not run again (calls run at most once)`
-      : `; the call${sent} never ran, so it is safe to retry`;
-    super(
-      `Plugin "${plugin}" crashed: ${reason}${ran}; load it again with host.load(), or let the host ` +
-        'restart it with the restart option (e.g. restart: "on-failure")',
-      { ...rest, plugin },
-    );
-    this.name = "PluginCrashedError";
-    this.reason = reason;
-    if (started !== undefined) this.started = started;
   }
 }

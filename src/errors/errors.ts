@@ -8,7 +8,8 @@
  * - `load_errors.ts`: loading a plugin;
  * - `host_errors.ts`: the host's own flags, terminal and state;
  * - `lookup_errors.ts`: looking a symbol up;
- * - `call_errors.ts`: values crossing the boundary and calls.
+ * - `call_errors.ts`: values crossing the boundary and calls that fail in plugin code;
+ * - `unanswered_errors.ts`: requests left unanswered (closed, timed out, crashed).
  *
  * @module
  */
@@ -25,11 +26,7 @@ export {
 } from "./load_errors.ts";
 export { HostClosedError, PermissionPromptError, UnstableFlagError } from "./host_errors.ts";
 export { SymbolKindError, SymbolNotFoundError } from "./lookup_errors.ts";
-export {
-  PayloadTooLargeError,
-  PluginCallError,
-  PluginClosedError,
-  PluginCrashedError,
-  PluginTimeoutError,
-  ValidationError,
-} from "./call_errors.ts";
+export { PayloadTooLargeError, PluginCallError, ValidationError } from "./call_errors.ts";
+export { PluginClosedError, PluginCrashedError, PluginTimeoutError } from "./unanswered_errors.ts";
+export { type IntegrityChange, IntegrityError, LockFileError } from "./integrity_error.ts";
+export { type UpgradeRefusal, UpgradeRefusedError } from "./upgrade_errors.ts";

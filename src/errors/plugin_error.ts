@@ -40,6 +40,10 @@ export type PluginErrorCode =
   | "IMPORT_DENIED"
   | "INCOMPATIBLE_PLUGIN"
   | "LOAD_FAILED"
+  // Reloading and verifying a plugin.
+  | "UPGRADE_REFUSED"
+  | "INTEGRITY_MISMATCH"
+  | "LOCK_FILE_INVALID"
   // The host itself: its Deno flags, its terminal, its state.
   | "UNSTABLE_FLAG_MISSING"
   | "PERMISSION_PROMPT_POSSIBLE"

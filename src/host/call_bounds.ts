@@ -10,7 +10,9 @@ import { PluginTimeoutError } from "../errors/errors.ts";
 import { positiveOption } from "../errors/options.ts";
 
 /**
- * The deadline and signal of one call: the caller's, else the handle's deadline.
+ * The deadline and signal of one call: the caller's, else the handle's
+ * deadline, counted from now, when the call is made (a wait for a restart
+ * counts too, and its errors say how long ago that was).
  *
  * @throws {RangeError} When `options.timeoutMs` is not a positive number.
  */
@@ -18,6 +20,7 @@ export function callBounds(options: CallOptions | undefined, timeoutMs: number):
   return {
     timeoutMs: positiveOption("call", "timeoutMs", options?.timeoutMs, timeoutMs),
     signal: options?.signal,
+    since: performance.now(),
   };
 }
 
@@ -67,7 +70,12 @@ export function deadlineAsTimeout<T>(
     ) {
       throw error;
     }
+    // The signal's own deadline is not known: what it let the call wait is the best measure of it.
     const waitedMs = Math.round(performance.now() - started);
-    throw new PluginTimeoutError(plugin, symbol, waitedMs, { cause: error });
+    throw new PluginTimeoutError(plugin, symbol, waitedMs, {
+      cause: error,
+      elapsedMs: waitedMs,
+      detail: "the deadline was the call's signal (AbortSignal.timeout())",
+    });
   });
 }

@@ -4,7 +4,9 @@
  *
  * @module
  */
-import type { PluginCrashedError } from "../errors/errors.ts";
+import type { PluginCrashedError, PluginError } from "../errors/errors.ts";
+import type { UpgradeRefusedError } from "../errors/upgrade_errors.ts";
+import type { PermissionDiff } from "../permissions/diff.ts";
 import type { LogLevel } from "../wire/protocol.ts";
 
 /**
@@ -15,8 +17,8 @@ import type { LogLevel } from "../wire/protocol.ts";
 export interface HostEventDetail {
   /** The plugin's name. */
   plugin: string;
-  /** `"crash"`: why the plugin ended. */
-  error?: PluginCrashedError;
+  /** `"crash"`: why the plugin ended; `"upgrade-refused"`, `"reload-failed"`: why the reload was not done. */
+  error?: PluginError;
   /** `"restart"`: how many times the plugin was restarted, this one included. */
   attempt?: number;
   /** `"log"`: the console method's level. */
@@ -29,6 +31,12 @@ export interface HostEventDetail {
   value?: string;
   /** `"denied"`: the symbol whose call was refused it, when known. */
   symbol?: string;
+  /** `"reload"`, `"upgrade-refused"`: the running version before. */
+  from?: string;
+  /** `"reload"`, `"upgrade-refused"`: the new version. */
+  to?: string;
+  /** `"reload"`, `"upgrade-refused"`: the permission diff from the old grant to the new. */
+  diff?: PermissionDiff;
 }
 
 /**
@@ -66,6 +74,33 @@ export interface HostEventMap {
   log: CustomEvent<
     { readonly plugin: string; readonly level: LogLevel; readonly message: string }
   >;
+  /** A plugin was reloaded: new calls go to version `to`; `from` finishes its calls and closes. */
+  reload: CustomEvent<
+    {
+      readonly plugin: string;
+      readonly from: string;
+      readonly to: string;
+      readonly diff: PermissionDiff;
+    }
+  >;
+  /**
+   * A reload was refused (it widens the grant unapproved, or no longer fits
+   * the contract); the running version keeps serving.
+   */
+  "upgrade-refused": CustomEvent<
+    {
+      readonly plugin: string;
+      readonly from: string;
+      readonly to: string;
+      readonly diff: PermissionDiff;
+      readonly error: UpgradeRefusedError;
+    }
+  >;
+  /**
+   * A reload failed to load the new version (a bad manifest, a syntax error,
+   * a failed check); the running version keeps serving.
+   */
+  "reload-failed": CustomEvent<{ readonly plugin: string; readonly error: PluginError }>;
   /**
    * Plugin code tried a permission outside its grant and was refused (seen in
    * an error it let through), or probed an environment variable outside it,

@@ -9,23 +9,28 @@
 import type { Contract, SymbolsOf } from "../contract/contract.ts";
 import { checkSymbols, negotiateContract } from "../contract/negotiate.ts";
 import { HostClosedError } from "../errors/errors.ts";
-import type { IsolateSpec, IsolationTier } from "../isolation/types.ts";
+import type { IsolationTier } from "../isolation/types.ts";
 import type { Manifest } from "../manifest/manifest.ts";
 import { type ResolvedPolicy, resolvePolicy } from "../permissions/permissions.ts";
-import { Connection, type OpenOptions } from "../connection/connection.ts";
 import type { LogLevel } from "../wire/protocol.ts";
 import { knownLevel, logLines } from "../wire/log_text.ts";
 import type { HostEventMap } from "./events.ts";
 import type { Host } from "./host_interface.ts";
-import { atMost } from "./limits.ts";
 import { type Plugin, PluginHandle } from "./plugin.ts";
-import { prepare, type Prepared, withPackages } from "./prepare.ts";
+import { type Plan, prepare, withPackages } from "./prepare.ts";
+import { type Instance, makeInstance } from "./instance.ts";
+import { reloadPlugin } from "./reload.ts";
+import { Learning } from "./learning.ts";
+import { openerFor } from "./opener.ts";
+import { discoverPlugins, type Discovery } from "../load/discover.ts";
+import { loadAllIn, type LoadAllResult } from "./load_all.ts";
+import { type PluginWatcher, type WatchOptions, watchPlugins } from "./watch.ts";
+import { lockedPackages, verifyLock } from "../load/lock.ts";
 import { Registry } from "./registry.ts";
 import { type HostSettings, hostSettings } from "./settings.ts";
-import { type Opener, resolveRestart, Supervisor, type SupervisorEvents } from "./supervisor.ts";
+import { resolveRestart, Supervisor, type SupervisorEvents } from "./supervisor.ts";
 import { chooseTier } from "./tier_choice.ts";
-import { checkProvided, providedFunctions } from "./host_functions.ts";
-import { hostCallValidator } from "../contract/host_validation.ts";
+import { checkProvided } from "./host_functions.ts";
 import type {
   HostOptions,
   IsolationName,
@@ -34,10 +39,12 @@ import type {
   RegisterOptions,
 } from "./types.ts";
 
-/** The contracts a load asks for, as a list. */
-function contractsOf(contract: Contract | readonly Contract[] | undefined): readonly Contract[] {
-  if (contract === undefined) return [];
-  return Array.isArray(contract) ? contract : [contract as Contract];
+/** The contract the manifest satisfies, of those the load asks for; undefined when it asks none. */
+function negotiated(manifest: Manifest, options: LoadOptions): Contract | undefined {
+  const { contract } = options;
+  if (contract === undefined) return undefined;
+  const contracts = Array.isArray(contract) ? contract : [contract as Contract];
+  return contracts.length > 0 ? negotiateContract(manifest, contracts) : undefined;
 }
 
 /**
@@ -50,6 +57,8 @@ export class PluginHost extends EventTarget implements Host {
   readonly #settings: HostSettings;
   readonly #registry = new Registry();
   readonly #plugins = new Set<PluginHandle>();
+  /** Watchers started by `watch()`, stopped with the host. */
+  readonly #watchers = new Set<PluginWatcher>();
   #closing: Promise<void> | undefined;
 
   /**
@@ -103,100 +112,127 @@ export class PluginHost extends EventTarget implements Host {
   ): Promise<Plugin<SymbolsOf<C>>> {
     if (this.#closing !== undefined) throw new HostClosedError("load plugin");
     options.signal?.throwIfAborted();
-    const prepared = await prepare(path, this.#registry, this.policy, options.signal);
-    const contracts = contractsOf(options.contract);
-    const contract = contracts.length > 0
-      ? negotiateContract(prepared.manifest, contracts)
+    const plan = await this.#plan(path, options as LoadOptions, options.signal);
+    const learning = options.learn === true
+      ? await Learning.start(plan.prepared.manifest.name, plan.tier.audits === true)
       : undefined;
+    const instance = await this.#startInstance(
+      plan,
+      options as LoadOptions,
+      options.signal,
+      learning,
+    )
+      .catch(async (error) => {
+        await learning?.close();
+        throw error;
+      });
+    const handle = new PluginHandle({
+      instance,
+      learning,
+      validate: this.#settings.validate,
+      onClose: (plugin) => this.#forget(plugin, true),
+      reload: (plugin, reloadOptions) =>
+        reloadPlugin(plugin, reloadOptions, {
+          // The contract is checked by the reload itself, so that a new version that no longer
+          // fits is refused as an upgrade, with its version and diff.
+          plan: (signal) =>
+            this.#plan(path, { ...options as LoadOptions, contract: undefined }, signal),
+          negotiate: (manifest) => negotiated(manifest, options as LoadOptions),
+          start: (next, signal, timeoutMs) =>
+            this.#startInstance(
+              next,
+              { ...options as LoadOptions, timeoutMs: timeoutMs ?? options.timeoutMs },
+              signal,
+              learning,
+            ),
+          report: (supervisor) => supervisor.report(this.#eventsOf(plugin, supervisor)),
+          approval: reloadOptions.onUpgrade ?? options.onUpgrade ?? this.#settings.onUpgrade,
+          emit: (type, detail) => this.#emit(type, detail as never),
+          hostClosed: () => this.#closing !== undefined,
+        }),
+    });
+    instance.supervisor.report(this.#eventsOf(handle, instance.supervisor));
+    return await this.#admit(handle) as unknown as Plugin<SymbolsOf<C>>;
+  }
+
+  /**
+   * Every step of a load that needs no isolate: find and check the plugin,
+   * negotiate its contract, choose its tier, check what the host provides,
+   * and resolve its packages.
+   */
+  async #plan(path: string | URL, options: LoadOptions, signal?: AbortSignal): Promise<Plan> {
+    const prepared = await prepare(path, this.#registry, this.policy, signal);
+    const contract = negotiated(prepared.manifest, options);
     const tier = chooseTier(prepared, options.isolation ?? this.#settings.isolation, {
       tiers: this.#tiers,
       allowInline: this.#settings.allowInline,
     });
     checkProvided(prepared.manifest.name, prepared.grant.host, options.provide);
-    const resolved = await withPackages(prepared, tier, options.signal);
-    const handle = await this.#start(resolved, tier, contract, options);
-    return await this.#admit(handle) as unknown as Plugin<SymbolsOf<C>>;
+    const resolved = await withPackages(prepared, tier, signal);
+    const { lock } = this.#settings;
+    if (lock !== undefined && resolved.graph !== undefined) {
+      const { manifest, dir, grant, graph } = resolved;
+      await verifyLock(lock, {
+        name: manifest.name,
+        version: manifest.version,
+        dir,
+        grant,
+        files: graph.files,
+        packages: lockedPackages(grant, tier.packageIntegrity?.(grant, graph.packages)),
+      }, signal);
+    }
+    return { prepared: resolved, declared: prepared.grant, tier, contract };
   }
 
-  /** Starts the plugin under a supervisor, checks its exports against the contract, and makes its handle. */
-  async #start(
-    prepared: Prepared,
-    tier: IsolationTier,
-    contract: Contract | undefined,
+  /** Starts a planned version under a supervisor and checks its exports against the contract. */
+  async #startInstance(
+    plan: Plan,
     options: LoadOptions,
-  ): Promise<PluginHandle> {
+    signal: AbortSignal | undefined,
+    learning?: Learning,
+  ): Promise<Instance> {
+    const { prepared, tier, contract } = plan;
     const { manifest } = prepared;
     const restart = options.restart === undefined
       ? this.#settings.restart
       : resolveRestart(options.restart, "load plugin");
-    const open = this.#opener(prepared, tier, contract, options);
-    const { supervisor, symbols } = await Supervisor.start(
-      manifest.name,
-      restart,
-      open,
-      options.signal,
-    );
+    const open = openerFor(plan, options, learning, {
+      settings: this.#settings,
+      logLine: (level, text) => this.#logLine(manifest.name, level, text),
+      denied: (detail) => this.#emit("denied", { plugin: manifest.name, ...detail }),
+    });
+    const { supervisor, symbols } = await Supervisor.start(manifest.name, restart, open, signal);
     try {
       if (contract !== undefined) checkSymbols(manifest.name, contract, symbols);
     } catch (error) {
       await supervisor.close();
       throw error;
     }
-    const handle = new PluginHandle({
+    return makeInstance({
       manifest,
       dir: prepared.dir,
       grant: prepared.grant,
+      declared: plan.declared,
       isolation: tier.name as IsolationName,
       contract,
       symbols,
       supervisor,
       callTimeoutMs: this.#settings.callTimeoutMs,
-      validate: this.#settings.validate,
       callDirect: tier.callDirect,
-      onClose: (plugin) => this.#forget(plugin, true),
     });
-    supervisor.report(this.#eventsOf(handle));
-    return handle;
   }
 
-  /** How the plugin's connections are opened, the first and any after a crash. */
-  #opener(
-    prepared: Prepared,
-    tier: IsolationTier,
-    contract: Contract | undefined,
-    options: LoadOptions,
-  ): Opener {
-    const manifest: Manifest = prepared.manifest;
-    const { maxMessageBytes } = this.#settings;
-    const spec: IsolateSpec = { plugin: manifest.name, ...prepared, maxMessageBytes };
-    const bounds: Omit<OpenOptions, "onCrash" | "requeue" | "signal"> = {
-      // The manifest may only shorten the host's deadline: it is the plugin's word, not the host's.
-      timeoutMs: options.timeoutMs ??
-        atMost(manifest.limits.loadTimeoutMs, this.#settings.loadTimeoutMs),
-      maxMessageBytes,
-      onLog: (level, text) => this.#logLine(manifest.name, level, text),
-      onDenied: ({ kind, value, symbol }) =>
-        this.#emit("denied", { plugin: manifest.name, kind, value, symbol }),
-      lowLatency: options.lowLatency,
-      hostFunctions: {
-        functions: providedFunctions(prepared.grant.host, options.provide),
-        check: contract === undefined || !this.#settings.validate
-          ? undefined
-          : (name) => hostCallValidator(manifest.name, contract, name),
-        maxConcurrent: this.#settings.maxConcurrentHostCalls,
-      },
-    };
-    return (hooks, signal) => Connection.open(tier, spec, { ...bounds, ...hooks, signal });
-  }
-
-  /** What the plugin's supervisor reports, as host events. */
-  #eventsOf(handle: PluginHandle): SupervisorEvents {
+  /** What the supervisor of one of the plugin's versions reports, as host events. */
+  #eventsOf(handle: PluginHandle, supervisor: Supervisor): SupervisorEvents {
     const plugin = handle.name;
     return {
       crash: (error) => this.#emit("crash", { plugin, error }),
       restart: (attempt) => this.#emit("restart", { plugin, attempt }),
-      // With no restart policy, the crash event is the plugin's end; a policy that gives up closes it.
-      gone: (gaveUp) => this.#forget(handle, gaveUp),
+      // With no restart policy, the crash event is the plugin's end; a policy that gives up closes
+      // it. An old version that ends while it drains after a reload is not the plugin's end.
+      gone: (gaveUp) => {
+        if (handle.runs(supervisor)) this.#forget(handle, gaveUp);
+      },
     };
   }
 
@@ -216,10 +252,28 @@ export class PluginHost extends EventTarget implements Host {
     return handle;
   }
 
+  discover(dir: string | URL): Promise<Discovery> {
+    return discoverPlugins(dir);
+  }
+
+  loadAll<C extends Contract | readonly Contract[] = never>(
+    dir: string | URL,
+    options: LoadOptions<C> = {},
+  ): Promise<LoadAllResult<Plugin<SymbolsOf<C>>>> {
+    return loadAllIn((folder, each) => this.load(folder, each), dir, options);
+  }
+
+  watch(dir: string | URL, options: WatchOptions = {}): PluginWatcher {
+    const watcher = watchPlugins(dir, options, { plugins: () => [...this.#plugins] });
+    this.#watchers.add(watcher);
+    return watcher;
+  }
+
   close(): Promise<void> {
-    this.#closing ??= Promise.all([...this.#plugins].map((plugin) => plugin.close())).then(
-      () => {},
-    );
+    this.#closing ??= Promise.all([
+      ...[...this.#watchers].map((watcher) => watcher.close()),
+      ...[...this.#plugins].map((plugin) => plugin.close()),
+    ]).then(() => {});
     return this.#closing;
   }
 

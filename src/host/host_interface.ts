@@ -3,6 +3,9 @@
  *
  * @module
  */
+import type { Discovery } from "../load/discover.ts";
+import type { LoadAllResult } from "./load_all.ts";
+import type { PluginWatcher, WatchOptions } from "./watch.ts";
 import type { Contract, SymbolsOf } from "../contract/contract.ts";
 import type { HostPolicy } from "../permissions/permissions.ts";
 import type { HostEventMap } from "./events.ts";
@@ -96,6 +99,88 @@ export interface Host extends EventTarget, AsyncDisposable {
     path: string | URL,
     options?: LoadOptions<C>,
   ): Promise<Plugin<SymbolsOf<C>>>;
+
+  /**
+   * Finds the plugins in a folder without loading them: each subfolder that
+   * holds a `plugin.json` (or `dir` itself, when it holds one), with its
+   * parsed manifest. A broken plugin is a problem in the result, never a
+   * throw; no plugin code runs.
+   *
+   * @param dir The folder of plugin folders.
+   * @returns `found`: `{ dir, manifest }` per plugin; `problems`: `{ dir, error }` per broken one.
+   * @throws {Deno.errors.NotFound} When `dir` does not exist (`NotADirectory`, `NotCapable` alike).
+   *
+   * @example Find the plugins of a folder
+   * ```ts
+   * import { createHost } from "@sandplug/host";
+   * import assert from "node:assert/strict";
+   *
+   * await using host = createHost();
+   * const { found } = await host.discover("./plugins");
+   * assert.ok(found.some((plugin) => plugin.manifest.name === "myplugin"));
+   * ```
+   */
+  discover(dir: string | URL): Promise<Discovery>;
+
+  /**
+   * Loads every plugin `discover(dir)` finds, in parallel, each with
+   * `options`. One plugin that fails to load is listed in `failed`, with the
+   * folders `discover` found broken; the others load.
+   *
+   * @param dir The folder of plugin folders.
+   * @param options The options of each load.
+   * @returns `loaded`: the plugins; `failed`: `{ dir, error }` per folder that did not load.
+   *
+   * @example Load a folder of plugins
+   * ```ts
+   * import { createHost } from "@sandplug/host";
+   * import assert from "node:assert/strict";
+   *
+   * await using host = createHost({ isolation: "worker" });
+   * const { loaded, failed } = await host.loadAll("./plugins/greeter/..", { isolation: "worker" });
+   * assert.ok(loaded.some((plugin) => plugin.name === "greeter"));
+   * assert.ok(failed.every((failure) => failure.error instanceof Error));
+   * ```
+   */
+  loadAll<C extends Contract | readonly Contract[] = never>(
+    dir: string | URL,
+    options?: LoadOptions<C>,
+  ): Promise<LoadAllResult<Plugin<SymbolsOf<C>>>>;
+
+  /**
+   * Reloads the loaded plugins under `dir` when their files change
+   * (debounced, `debounceMs`, default 150), through `reload()`: every check
+   * of a load, the lock, and the upgrade rule apply. A broken edit (a bad
+   * manifest, a syntax error, a refused upgrade) fires `reload-failed` or
+   * `upgrade-refused`, and the running version keeps serving; a good one
+   * fires `reload`. Stop it with `close()`, `await using`, or the signal.
+   *
+   * @param dir The folder of plugin folders, or one plugin's folder.
+   * @param options The signal that stops it, the debounce.
+   * @returns The running watcher.
+   *
+   * @example Reload on change
+   * ```ts
+   * import { createHost } from "@sandplug/host";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const write = (version: string) =>
+   *   Promise.all([
+   *     Deno.writeTextFile(`${dir}/plugin.json`, JSON.stringify({ name: "v", version })),
+   *     Deno.writeTextFile(`${dir}/mod.ts`, `export const version = () => "${version}";`),
+   *   ]);
+   * await write("1.0.0");
+   * await using host = createHost({ isolation: "worker" });
+   * const plugin = await host.load(dir);
+   * const reloaded = new Promise((resolve) => host.addEventListener("reload", resolve));
+   * await using _watcher = host.watch(dir, { debounceMs: 50 });
+   * await write("1.0.1");
+   * await reloaded;
+   * assert.equal(await plugin.call("version"), "1.0.1");
+   * ```
+   */
+  watch(dir: string | URL, options?: WatchOptions): PluginWatcher;
 
   /**
    * Closes every plugin and refuses further loads with `HostClosedError`.

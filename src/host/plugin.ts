@@ -4,13 +4,7 @@
  * @module
  */
 import type { Contract, ContractSymbols, SymbolSpec } from "../contract/contract.ts";
-import {
-  PluginClosedError,
-  PluginTimeoutError,
-  SymbolKindError,
-  SymbolNotFoundError,
-  ValidationError,
-} from "../errors/errors.ts";
+import { PluginClosedError, SymbolKindError, ValidationError } from "../errors/errors.ts";
 import type { Manifest } from "../manifest/manifest.ts";
 import type { PermissionGrant } from "../permissions/permissions.ts";
 import type { SymbolInfo } from "../wire/protocol.ts";
@@ -19,106 +13,120 @@ import type {
   LookupOptions,
   RemoteFunction,
   StreamOptions,
-  Variable,
 } from "../contract/call_types.ts";
-import type { Bounds } from "../connection/connection.ts";
 import { hasRefs } from "../connection/refs.ts";
-import type { IsolationTier } from "../isolation/types.ts";
-import { CALL, GET, type RequestTag, SET } from "../wire/records.ts";
+import { CALL, type RequestTag } from "../wire/records.ts";
 import type { Supervisor } from "./supervisor.ts";
+import { type Instance, kindIn } from "./instance.ts";
+import { Versions } from "./versions.ts";
+import type { Learning } from "./learning.ts";
+import type { LearnedPermissions } from "../permissions/learn.ts";
+import { requestTo, streamBounds, streamFrom } from "./instance_calls.ts";
+import { remoteVariable } from "./remote_variable.ts";
+import type { ReloadOptions, ReloadResult } from "./reload_types.ts";
 import { validate } from "../contract/validate.ts";
 import { positiveOption } from "../errors/options.ts";
-import { atMost } from "./limits.ts";
-import { boundOptions, callBounds, deadlineAsTimeout, mergeOptions } from "./call_bounds.ts";
+import { boundOptions, callBounds, deadlineAsTimeout } from "./call_bounds.ts";
 import type { Plugin } from "./plugin_interface.ts";
 import type { IsolationName } from "./types.ts";
-
-/** How many items a stream's plugin may produce ahead of the reader, by default (as object-mode streams buffer). */
-const DEFAULT_WINDOW = 16;
 
 export type { Plugin } from "./plugin_interface.ts";
 
 /** What the host hands a new plugin handle. */
 export interface PluginParts {
-  manifest: Manifest;
-  dir: string;
-  grant: PermissionGrant;
-  isolation: IsolationName;
-  contract: Contract | undefined;
-  symbols: SymbolInfo[];
-  supervisor: Supervisor;
-  callTimeoutMs: number;
+  /** The version that runs first. */
+  instance: Instance;
+  /** What the plugin used or was refused, when loaded with `learn: true`. */
+  learning?: Learning;
   validate: boolean;
-  /** The tier's call without messages, when its isolates hand out their exports. */
-  callDirect: IsolationTier["callDirect"];
   onClose(plugin: PluginHandle): void;
+  /** Loads the plugin's folder again as a new version and swaps it in (the host's part of `reload()`). */
+  reload(plugin: PluginHandle, options: ReloadOptions): Promise<ReloadResult>;
 }
 
 /** The implementation of {@linkcode Plugin}; not exported from the package. */
 export class PluginHandle implements Plugin<ContractSymbols> {
   readonly name: string;
-  readonly version: string;
-  readonly dir: string;
-  readonly manifest: Manifest;
-  readonly permissions: PermissionGrant;
-  readonly isolation: IsolationName;
-  readonly contract: Contract | undefined;
-  readonly symbols: readonly SymbolInfo[];
-  readonly #kinds: Map<string, SymbolInfo["kind"]>;
-  readonly #supervisor: Supervisor;
-  readonly #callTimeoutMs: number;
+  readonly #versions: Versions;
   readonly #validate: boolean;
-  readonly #callDirect: IsolationTier["callDirect"];
   readonly #onClose: (plugin: PluginHandle) => void;
+  readonly #reload: PluginParts["reload"];
+  readonly #learning: Learning | undefined;
   #closing: Promise<void> | undefined;
+  /** Aborts when the plugin is closed: a reload under way stops waiting for its new version. */
+  readonly #closed = new AbortController();
 
   constructor(parts: PluginParts) {
-    this.name = parts.manifest.name;
-    this.version = parts.manifest.version;
-    this.dir = parts.dir;
-    this.manifest = parts.manifest;
-    this.permissions = parts.grant;
-    this.isolation = parts.isolation;
-    this.contract = parts.contract;
-    this.symbols = Object.freeze(parts.symbols.map((symbol) => Object.freeze({ ...symbol })));
-    this.#kinds = new Map(parts.symbols.map((symbol) => [symbol.name, symbol.kind]));
-    this.#supervisor = parts.supervisor;
-    // The manifest may only shorten the host's deadline: it is the plugin's word, not the host's.
-    this.#callTimeoutMs = atMost(parts.manifest.limits.callTimeoutMs, parts.callTimeoutMs);
+    this.name = parts.instance.manifest.name;
+    this.#versions = new Versions(parts.instance);
     this.#validate = parts.validate;
-    this.#callDirect = parts.callDirect;
     this.#onClose = parts.onClose;
+    this.#reload = parts.reload;
+    this.#learning = parts.learning;
+  }
+
+  get version(): string {
+    return this.#versions.current.manifest.version;
+  }
+
+  get dir(): string {
+    return this.#versions.current.dir;
+  }
+
+  get manifest(): Manifest {
+    return this.#versions.current.manifest;
+  }
+
+  get permissions(): PermissionGrant {
+    return this.#versions.current.grant;
+  }
+
+  get isolation(): IsolationName {
+    return this.#versions.current.isolation;
+  }
+
+  get contract(): Contract | undefined {
+    return this.#versions.current.contract;
+  }
+
+  get symbols(): readonly SymbolInfo[] {
+    return this.#versions.current.symbols;
   }
 
   get restarts(): number {
-    return this.#supervisor.restarts;
+    return this.#versions.restarts;
   }
 
   get lowLatency(): boolean {
-    return this.#supervisor.ready?.lowLatency ?? false;
+    return this.#versions.current.supervisor.ready?.lowLatency ?? false;
   }
 
   get closed(): boolean {
-    return this.#closing !== undefined || this.#supervisor.ended;
+    return this.#closing !== undefined || this.#versions.current.supervisor.ended;
   }
 
-  #kindOf(name: string): SymbolInfo["kind"] {
-    if (typeof name !== "string") {
-      throw new TypeError(
-        `Cannot look up a symbol: name must be a string; current value is ${String(name)}`,
-      );
-    }
-    const kind = this.#kinds.get(name);
-    if (kind === undefined) throw new SymbolNotFoundError(this.name, name, [...this.#kinds.keys()]);
-    return kind;
+  /** The running version. */
+  get current(): Instance {
+    return this.#versions.current;
   }
 
-  #spec(name: string): SymbolSpec | undefined {
-    return this.#validate ? this.contract?.symbols[name] : undefined;
+  /** Aborts when the plugin is closed. */
+  get closedSignal(): AbortSignal {
+    return this.#closed.signal;
+  }
+
+  /** Whether `supervisor` runs the current version (not one draining after a reload). */
+  runs(supervisor: Supervisor): boolean {
+    return this.#versions.current.supervisor === supervisor;
+  }
+
+  #spec(at: Instance, name: string): SymbolSpec | undefined {
+    return this.#validate ? at.contract?.symbols[name] : undefined;
   }
 
   /** Sends one request within its bounds; a deadline from a signal rejects as every deadline does. */
   #send(
+    at: Instance,
     tag: RequestTag,
     symbol: string,
     payload: unknown,
@@ -127,28 +135,15 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     if (this.#closing !== undefined) {
       return Promise.reject(new PluginClosedError(this.name, symbol));
     }
-    const bounds = callBounds(options, this.#callTimeoutMs);
-    const sent = this.#request(tag, symbol, payload, bounds);
+    const bounds = callBounds(options, at.callTimeoutMs);
+    const sent = requestTo(at.supervisor, this.name, tag, symbol, payload, bounds);
     return bounds.signal === undefined
       ? sent
       : deadlineAsTimeout(sent, this.name, symbol, bounds.signal);
   }
 
-  #request(tag: RequestTag, symbol: string, payload: unknown, bounds: Bounds): Promise<unknown> {
-    const ready = this.#supervisor.ready;
-    if (ready !== undefined) return ready.request(tag, symbol, payload, bounds);
-    if (bounds.signal?.aborted) return Promise.reject(bounds.signal.reason);
-    // A restart is under way (or the plugin is dead): wait for it, within the call's one deadline.
-    const started = performance.now();
-    return this.#supervisor.connection(symbol, bounds).then((connection) => {
-      const left = bounds.timeoutMs - (performance.now() - started);
-      if (left <= 0) throw new PluginTimeoutError(this.name, symbol, bounds.timeoutMs);
-      return connection.request(tag, symbol, payload, { ...bounds, timeoutMs: left });
-    });
-  }
-
   lookup(name: string, options: LookupOptions = {}): never {
-    const kind = this.#kindOf(name);
+    const kind = kindIn(this.#versions.current, name);
     if (options.kind !== undefined && options.kind !== kind) {
       throw new SymbolKindError(this.name, name, options.kind, kind);
     }
@@ -159,30 +154,12 @@ export class PluginHandle implements Plugin<ContractSymbols> {
       Object.defineProperty(remote, "name", { value: name });
       return remote as never;
     }
-    return this.#variable(name, kind === "value", bound) as never;
-  }
-
-  #variable(name: string, readonly: boolean, bound: CallOptions | undefined): Variable<unknown> {
-    const where = { plugin: this.name, symbol: name, prefix: "value" };
-    return Object.freeze({
-      name,
-      readonly,
-      get: async (options?: CallOptions) => {
-        const value = await this.#send(GET, name, undefined, mergeOptions(bound, options));
-        const spec = this.#spec(name);
-        return spec?.kind === "variable" ? validate(spec.schema, value, where) : value;
-      },
-      set: async (value: unknown, options?: CallOptions) => {
-        if (readonly) {
-          throw new SymbolKindError(this.name, name, "writable variable", "read-only value");
-        }
-        const spec = this.#spec(name);
-        const checked = spec?.kind === "variable"
-          ? await validate(spec.schema, value, where)
-          : value;
-        await this.#send(SET, name, checked, mergeOptions(bound, options));
-      },
-    });
+    return remoteVariable(name, kind === "value", bound, {
+      plugin: this.name,
+      current: () => this.#versions.current,
+      spec: (at) => this.#spec(at, name),
+      send: (at, tag, payload, options) => this.#send(at, tag, name, payload, options),
+    }) as never;
   }
 
   call(name: string, args: readonly unknown[] = [], options?: CallOptions): Promise<unknown> {
@@ -200,25 +177,27 @@ export class PluginHandle implements Plugin<ContractSymbols> {
   /** Calls with arguments the handle owns. Never throws: every failure is a rejection. */
   #call(name: string, args: unknown[], options?: CallOptions): Promise<unknown> {
     try {
-      const kind = this.#kindOf(name);
+      // One version serves the call from start to end, even if a reload swaps another in meanwhile.
+      const at = this.#versions.current;
+      const kind = kindIn(at, name);
       if (kind !== "function") throw new SymbolKindError(this.name, name, "function", kind);
-      const spec = this.#spec(name);
-      if (spec?.kind === "function") return this.#callValidated(name, spec, args, options);
+      const spec = this.#spec(at, name);
+      if (spec?.kind === "function") return this.#callValidated(at, name, spec, args, options);
       // A signal needs the messages' cancel path: only plain calls skip them.
       // So do callbacks and streams among the arguments, which cross as references.
       const callDirect = options?.signal === undefined && this.#closing === undefined &&
           !hasRefs(args)
-        ? this.#callDirect
+        ? at.callDirect
         : undefined;
-      const direct = callDirect === undefined ? undefined : this.#supervisor.ready?.direct;
+      const direct = callDirect === undefined ? undefined : at.supervisor.ready?.direct;
       if (callDirect === undefined || direct === undefined) {
-        return this.#send(CALL, name, args, options);
+        return this.#send(at, CALL, name, args, options);
       }
       const timeoutMs = positiveOption(
         "call",
         "timeoutMs",
         options?.timeoutMs,
-        this.#callTimeoutMs,
+        at.callTimeoutMs,
       );
       return Promise.resolve(callDirect(this.name, name, direct[name], args, timeoutMs));
     } catch (error) {
@@ -227,6 +206,7 @@ export class PluginHandle implements Plugin<ContractSymbols> {
   }
 
   async #callValidated(
+    at: Instance,
     name: string,
     spec: Extract<SymbolSpec, { kind: "function" }>,
     args: unknown[],
@@ -245,7 +225,7 @@ export class PluginHandle implements Plugin<ContractSymbols> {
         validate(schema, args[index], { plugin: this.name, symbol: name, prefix: `args[${index}]` })
       ),
     );
-    const result = await this.#send(CALL, name, checked, options);
+    const result = await this.#send(at, CALL, name, checked, options);
     return validate(spec.returns, result, { plugin: this.name, symbol: name, prefix: "result" });
   }
 
@@ -259,35 +239,46 @@ export class PluginHandle implements Plugin<ContractSymbols> {
         `Cannot stream "${name}": args must be an array; current value is ${args}`,
       );
     }
-    const kind = this.#kindOf(name);
+    const at = this.#versions.current;
+    const kind = kindIn(at, name);
     if (kind !== "function") throw new SymbolKindError(this.name, name, "function", kind);
-    const timeoutMs = positiveOption(
-      "stream",
-      "timeoutMs",
-      options?.timeoutMs,
-      this.#callTimeoutMs,
-    );
-    const window = positiveOption("stream", "window", options?.window, DEFAULT_WINDOW);
-    const bounds = { timeoutMs, signal: options?.signal, window: Math.floor(window) };
+    const bounds = streamBounds(options, at.callTimeoutMs);
     if (this.#closing !== undefined) {
       const closed = new PluginClosedError(this.name, name);
       return new ReadableStream({ start: (controller) => controller.error(closed) });
     }
-    const copied = [...args];
-    const ready = this.#supervisor.ready;
-    if (ready !== undefined) return ready.stream(name, copied, bounds) as ReadableStream<T>;
-    // A restart is under way: the stream starts on the restarted plugin, within the first item's deadline.
-    const supervisor = this.#supervisor;
-    return ReadableStream.from((async function* () {
-      const connection = await supervisor.connection(name, bounds);
-      yield* connection.stream(name, copied, bounds);
-    })()) as ReadableStream<T>;
+    return streamFrom(at.supervisor, name, [...args], bounds) as ReadableStream<T>;
+  }
+
+  reload(options: ReloadOptions = {}): Promise<ReloadResult> {
+    if (this.#closing !== undefined) {
+      return Promise.reject(new PluginClosedError(this.name, "reload"));
+    }
+    return this.#versions.queue(() => this.#reload(this, options));
+  }
+
+  learned(): LearnedPermissions {
+    if (this.#learning === undefined) {
+      throw new TypeError(
+        `Cannot tell what plugin "${this.name}" needs: it was not loaded in learn mode; ` +
+          "load it with host.load(dir, { learn: true })",
+      );
+    }
+    const { dir, manifest } = this.#versions.current;
+    return this.#learning.learned(dir, manifest);
+  }
+
+  /** Makes `next` the running version; see {@linkcode Versions.swap}. */
+  swap(next: Instance, drainTimeoutMs: number): Promise<void> {
+    return this.#versions.swap(next, drainTimeoutMs);
   }
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#closed.abort(new PluginClosedError(this.name, "reload"));
       this.#onClose(this);
-      await this.#supervisor.close();
+      await this.#versions.close();
+      await this.#learning?.close();
     })();
     return this.#closing;
   }

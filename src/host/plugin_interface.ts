@@ -10,6 +10,8 @@ import type { Manifest } from "../manifest/manifest.ts";
 import type { PermissionGrant } from "../permissions/permissions.ts";
 import type { SymbolInfo } from "../wire/protocol.ts";
 import type { IsolationName } from "./types.ts";
+import type { ReloadOptions, ReloadResult } from "./reload_types.ts";
+import type { LearnedPermissions } from "../permissions/learn.ts";
 
 /**
  * A loaded plugin. `S` holds the symbols of its contract, when it was loaded
@@ -194,6 +196,77 @@ export interface Plugin<S extends ContractSymbols = Record<never, never>> extend
     args?: readonly unknown[],
     options?: StreamOptions,
   ): ReadableStream<T>;
+
+  /**
+   * Loads the plugin's folder again as a new version beside the running one,
+   * with every check a load makes (manifest, grant, module graph, packages,
+   * contract), and swaps it in once it is ready: new calls go to it, while
+   * calls and streams in flight finish on the old version (within their
+   * deadlines, and `drainTimeoutMs`), which is then closed. No call fails
+   * for the swap, and this handle stays the same object; variables start from
+   * the new version's values. Reloads of one plugin run one after another.
+   *
+   * A new version that widens the grant (a new kind, or an item the old grant
+   * did not cover) runs only if `onUpgrade` (of the reload, else the load,
+   * else the host) approves it; narrowing needs no approval. A refused or
+   * failed reload rejects, and the running version keeps serving.
+   *
+   * @param options Approval of widening, a signal, the new version's load deadline, the drain bound.
+   * @returns The versions, the permission diff, and `drained`, settled once the old version is closed.
+   * @throws {UpgradeRefusedError} When the new version widens the grant unapproved, no longer fits the contract the plugin was loaded with, or is another plugin.
+   * @throws {PluginError} What loading the new version threw, e.g. `ManifestError`, `PluginLoadError`.
+   * @throws {PluginClosedError} When the plugin is closed.
+   *
+   * @example Reload a plugin after its code changed
+   * ```ts
+   * import { createHost } from "@sandplug/host";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const write = (version: string, greeting: string) =>
+   *   Promise.all([
+   *     Deno.writeTextFile(`${dir}/plugin.json`, JSON.stringify({ name: "greeter", version })),
+   *     Deno.writeTextFile(`${dir}/mod.ts`, `export const greet = () => "${greeting}";`),
+   *   ]);
+   * await write("1.0.0", "hello");
+   * await using host = createHost({ isolation: "worker" });
+   * const plugin = await host.load(dir);
+   * assert.equal(await plugin.call("greet"), "hello");
+   *
+   * await write("1.1.0", "bonjour");
+   * const { from, to, diff } = await plugin.reload();
+   * assert.deepEqual([from, to, diff.widens], ["1.0.0", "1.1.0", false]);
+   * assert.equal(await plugin.call("greet"), "bonjour");
+   * ```
+   */
+  reload(options?: ReloadOptions): Promise<ReloadResult>;
+
+  /**
+   * Learn mode (a plugin loaded with `learn: true`): the smallest
+   * `permissions` for its `plugin.json` that would have allowed everything it
+   * used or was refused so far, beside what its manifest holds already;
+   * paths inside its folder as `./…`, ready to paste. `unresolved` lists what
+   * no manifest item can allow. In the process tier Deno audits every check;
+   * in the worker tier only refusals that reach the host count (see
+   * `LoadOptions.learn`).
+   *
+   * @throws {TypeError} When the plugin was not loaded with `learn: true`.
+   *
+   * @example Learn what a plugin needs
+   * ```ts
+   * import { createHost } from "@sandplug/host";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${dir}/plugin.json`, JSON.stringify({ name: "home", version: "1.0.0" }));
+   * await Deno.writeTextFile(`${dir}/mod.ts`, `export const home = () => Deno.env.get("HOME");`);
+   * await using host = createHost({ isolation: "worker" });
+   * const plugin = await host.load(dir, { learn: true });
+   * assert.equal(await plugin.call("home"), undefined); // an ungranted variable reads as unset
+   * assert.deepEqual(plugin.learned().permissions, { env: ["HOME"] });
+   * ```
+   */
+  learned(): LearnedPermissions;
 
   /**
    * Ends the plugin; pending calls reject with `PluginClosedError`, and so

@@ -17,6 +17,7 @@ import { fromFileUrl } from "../load/file_url.ts";
 import { isBareName, type Registry } from "./registry.ts";
 import type { PluginModule } from "./types.ts";
 import type { IsolationTier } from "../isolation/types.ts";
+import type { Contract } from "../contract/contract.ts";
 
 /** Everything needed to start one plugin, whether from disk or compiled in. */
 export interface Prepared {
@@ -30,6 +31,16 @@ export interface Prepared {
   readonly graph?: CheckedGraph;
   /** A compiled-in plugin's exports. */
   readonly module?: PluginModule;
+}
+
+/** A plugin checked and ready to start: what a load or a reload does before any isolate runs. */
+export interface Plan {
+  /** The plugin, its grant's packages resolved to exact versions. */
+  readonly prepared: Prepared;
+  /** The grant as the manifest and policy give it, before packages are resolved. */
+  readonly declared: PermissionGrant;
+  readonly tier: IsolationTier;
+  readonly contract: Contract | undefined;
 }
 
 /**

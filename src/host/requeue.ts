@@ -11,10 +11,14 @@ import {
   PluginClosedError,
   PluginCrashedError,
   PluginTimeoutError,
-} from "../errors/call_errors.ts";
+} from "../errors/unanswered_errors.ts";
 import type { PluginError } from "../errors/errors.ts";
 import type { Connection } from "../connection/connection.ts";
 import type { Pending } from "../connection/pending.ts";
+
+/** What a call's timeout says when it passed while the call waited here. */
+const NEVER_RAN = "it never ran: the plugin crashed before it started it, " +
+  "and was not restarted within the deadline";
 
 interface Waiting {
   readonly pending: Pending;
@@ -33,15 +37,11 @@ export class Requeue {
 
   /** Keeps a call that never started, watching its deadline and signal meanwhile. */
   take(pending: Pending): void {
-    const left = Math.max(0, pending.deadline - performance.now());
+    // Rounded up: a timer truncates a fractional delay, and would fire before the deadline.
+    const left = Math.max(0, Math.ceil(pending.deadline - performance.now()));
     const waiting: Waiting = {
       pending,
-      timer: setTimeout(() => {
-        this.#drop(
-          waiting,
-          new PluginTimeoutError(this.#plugin, pending.symbol, pending.timeoutMs),
-        );
-      }, left),
+      timer: setTimeout(() => this.#drop(waiting, this.#late(pending)), left),
       onAbort: pending.signal === undefined
         ? undefined
         : () => this.#drop(waiting, pending.signal?.reason),
@@ -52,34 +52,49 @@ export class Requeue {
     this.#waiting.add(waiting);
   }
 
-  /** The plugin restarted: every waiting call is sent to it, within what is left of its deadline. */
+  /**
+   * The plugin restarted: every waiting call is sent to it, with the time it
+   * was made, so that its deadline and its errors count from then.
+   */
   resend(connection: Connection): void {
     for (const waiting of this.#release()) {
       const { pending } = waiting;
-      const timeoutMs = pending.deadline - performance.now();
-      if (timeoutMs <= 0) {
-        pending.reject(new PluginTimeoutError(this.#plugin, pending.symbol, pending.timeoutMs));
+      if (pending.deadline <= performance.now()) {
+        pending.reject(this.#late(pending));
         continue;
       }
       connection.request(pending.tag, pending.symbol, pending.payload, {
-        timeoutMs,
+        timeoutMs: pending.timeoutMs,
         signal: pending.signal,
+        since: pending.since,
       }).then(pending.resolve, pending.reject);
     }
   }
 
   /**
-   * The plugin ends for good: every waiting call fails, with `cause` when it
-   * was closed, else saying it crashed and never ran.
+   * The plugin ends for good: every waiting call fails, with a
+   * `PluginClosedError` of its own when `cause` is one, else saying it never
+   * ran and why (`reason`, by default the cause's).
    */
-  failAll(cause: PluginError): void {
-    const crashed = !(cause instanceof PluginClosedError);
-    const reason = cause instanceof PluginCrashedError ? cause.reason : cause.message;
+  failAll(cause: PluginError, reason?: string): void {
+    const closed = cause instanceof PluginClosedError;
+    const why = reason ?? (cause instanceof PluginCrashedError ? cause.reason : cause.message);
+    const now = performance.now();
     for (const { pending } of this.#release()) {
+      const elapsedMs = now - pending.since;
       pending.reject(
-        crashed ? new PluginCrashedError(this.#plugin, reason, { started: false, cause }) : cause,
+        closed
+          ? new PluginClosedError(this.#plugin, pending.symbol, { elapsedMs, cause })
+          : new PluginCrashedError(this.#plugin, why, { started: false, elapsedMs, cause }),
       );
     }
+  }
+
+  #late(pending: Pending): PluginTimeoutError {
+    return new PluginTimeoutError(this.#plugin, pending.symbol, pending.timeoutMs, {
+      elapsedMs: performance.now() - pending.since,
+      detail: NEVER_RAN,
+    });
   }
 
   #release(): Waiting[] {

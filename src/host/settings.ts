@@ -3,6 +3,8 @@
  *
  * @module
  */
+import type { UpgradeApproval } from "./reload_types.ts";
+import { type LockOptions, lockOptions } from "../load/lock.ts";
 import { positiveOption } from "../errors/options.ts";
 import type { IsolationTier } from "../isolation/types.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../wire/payload.ts";
@@ -26,6 +28,8 @@ export interface HostSettings {
   readonly log: (entry: PluginLogEntry) => void;
   readonly allowInline: boolean;
   readonly maxConcurrentHostCalls: number;
+  readonly onUpgrade: UpgradeApproval | undefined;
+  readonly lock: LockOptions | undefined;
 }
 
 /** The default log sink: `[plugin] line` on stderr, never throwing, whatever the line holds. */
@@ -81,5 +85,17 @@ export function hostSettings(
       options.maxConcurrentHostCalls,
       DEFAULT_MAX_CONCURRENT_HOST_CALLS,
     ),
+    onUpgrade: approval(options.onUpgrade, where),
+    lock: options.lock === undefined ? undefined : lockOptions(options.lock),
   };
+}
+
+/** An `onUpgrade` option, checked to be a function. */
+export function approval(given: unknown, where: string): UpgradeApproval | undefined {
+  if (given === undefined || typeof given === "function") return given as UpgradeApproval;
+  throw new TypeError(
+    `Cannot ${where}: onUpgrade must be a function (diff) => boolean; current value is ${
+      String(given)
+    }`,
+  );
 }

@@ -1,12 +1,12 @@
 /**
- * Restart policies, and the supervisor that keeps a plugin's connection alive
- * across crashes as its policy allows.
+ * The supervisor that keeps a plugin's connection alive across crashes as its
+ * restart policy (`restart_policy.ts`) allows.
  *
  * @module
  */
 import {
   PluginClosedError,
-  type PluginCrashedError,
+  PluginCrashedError,
   PluginError,
   PluginTimeoutError,
 } from "../errors/errors.ts";
@@ -15,81 +15,15 @@ import { errorText } from "../wire/error_text.ts";
 import type { Bounds, Connection } from "../connection/connection.ts";
 import type { Pending } from "../connection/pending.ts";
 import { Requeue } from "./requeue.ts";
+import type { ResolvedRestart } from "./restart_policy.ts";
 import type { SymbolInfo } from "../wire/protocol.ts";
 
-/**
- * What happens when a plugin crashes: `"never"` restarts nothing;
- * `"on-failure"` restarts it with the defaults below; an object tunes them.
- */
-export type RestartPolicy = "never" | "on-failure" | RestartOptions;
-
-/** How a crashed plugin is restarted. */
-export interface RestartOptions {
-  /**
-   * The most restarts within `windowMs`; one more crash ends the plugin for good.
-   *
-   * @default {5}
-   */
-  maxRestarts?: number;
-  /**
-   * The window in which restarts are counted, in milliseconds.
-   *
-   * @default {60000}
-   */
-  windowMs?: number;
-  /**
-   * The wait before the first restart in a window, doubled for each further one.
-   *
-   * @default {100}
-   */
-  backoffMs?: number;
-  /**
-   * The longest wait between restarts, in milliseconds.
-   *
-   * @default {5000}
-   */
-  maxBackoffMs?: number;
-}
-
-/** A restart policy with every number filled in; `maxRestarts: 0` means never. */
-export type ResolvedRestart = Required<RestartOptions>;
-
-const DEFAULTS: ResolvedRestart = {
-  maxRestarts: 5,
-  windowMs: 60_000,
-  backoffMs: 100,
-  maxBackoffMs: 5_000,
-};
-
-/**
- * Checks a restart policy and fills in the defaults.
- *
- * @throws {TypeError} When the policy is neither a known word nor an object.
- * @throws {RangeError} When a number is negative or not finite.
- */
-export function resolveRestart(policy: RestartPolicy | undefined, where: string): ResolvedRestart {
-  if (policy === undefined || policy === "never") return { ...DEFAULTS, maxRestarts: 0 };
-  if (policy === "on-failure") return { ...DEFAULTS };
-  if (typeof policy !== "object" || policy === null) {
-    throw new TypeError(
-      `Cannot ${where}: restart must be "never", "on-failure" or an options object; current value is ${
-        JSON.stringify(policy)
-      }`,
-    );
-  }
-  const resolved = { ...DEFAULTS, ...policy };
-  for (const key of Object.keys(DEFAULTS) as (keyof ResolvedRestart)[]) {
-    const value = resolved[key];
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-      throw new RangeError(
-        `Cannot ${where}: restart.${key} must be a number of at least 0; current value is ${
-          String(value)
-        }`,
-      );
-    }
-  }
-  return resolved;
-}
+export {
+  type ResolvedRestart,
+  resolveRestart,
+  type RestartOptions,
+  type RestartPolicy,
+} from "./restart_policy.ts";
 
 /** What a supervisor reports to the host. */
 export interface SupervisorEvents {
@@ -144,6 +78,8 @@ export class Supervisor {
   #restarting: Promise<void> | undefined;
   #wakeUp: (() => void) | undefined;
   #dead: PluginError | undefined;
+  /** Why the plugin ended for good when its restarts failed: calls that waited for them never ran. */
+  #gaveUp: string | undefined;
   #closed = false;
   #restarts: number[] = [];
   #attempts = 0;
@@ -203,20 +139,42 @@ export class Supervisor {
    * @throws {PluginTimeoutError} When the restart outlasts the call's deadline.
    */
   async connection(symbol: string, bounds: Bounds): Promise<Connection> {
-    if (this.#restarting !== undefined) await this.#waitForRestart(symbol, bounds);
-    if (this.#dead !== undefined) throw this.#dead;
+    if (this.#restarting === undefined) {
+      if (this.#dead !== undefined) throw this.#dead;
+      return this.#connection;
+    }
+    const since = bounds.since ?? performance.now();
+    await this.#waitForRestart(symbol, bounds, since);
+    const elapsedMs = performance.now() - since;
+    if (this.#dead !== undefined) {
+      throw this.#gaveUp === undefined ? this.#dead : new PluginCrashedError(
+        this.#plugin,
+        this.#gaveUp,
+        { started: false, elapsedMs, cause: this.#dead },
+      );
+    }
+    if (elapsedMs >= bounds.timeoutMs) throw this.#late(symbol, bounds, elapsedMs);
     return this.#connection;
   }
 
-  async #waitForRestart(symbol: string, bounds: Bounds): Promise<void> {
+  async #waitForRestart(symbol: string, bounds: Bounds, since: number): Promise<void> {
     // A restart that fails still ends the wait: connection() then throws what ended the plugin.
     const restarted = (this.#restarting ?? Promise.resolve()).then(() => {}, () => {});
     await boundedWait(restarted, {
-      timeoutMs: bounds.timeoutMs,
+      // Rounded up: a timer truncates a fractional delay, and would fire before the deadline.
+      timeoutMs: Math.ceil(since + bounds.timeoutMs - performance.now()),
       signal: bounds.signal,
       onTimeout: () => {
-        throw new PluginTimeoutError(this.#plugin, symbol, bounds.timeoutMs);
+        throw this.#late(symbol, bounds, performance.now() - since);
       },
+    });
+  }
+
+  /** The error of a call whose deadline passed while it waited for a restart. */
+  #late(symbol: string, bounds: Bounds, elapsedMs: number): PluginTimeoutError {
+    return new PluginTimeoutError(this.#plugin, symbol, bounds.timeoutMs, {
+      elapsedMs,
+      detail: "it never ran: it waited for the plugin's restart after a crash",
     });
   }
 
@@ -245,9 +203,11 @@ export class Supervisor {
     return Math.min(this.#policy.backoffMs * 2 ** step, this.#policy.maxBackoffMs);
   }
 
-  async #restartLoop(cause: PluginError): Promise<void> {
+  async #restartLoop(cause: PluginCrashedError): Promise<void> {
     let last: PluginError = cause;
+    let tries = 0;
     while (this.#allowRestart()) {
+      tries++;
       const wait = this.#backoff();
       this.#restarts.push(Date.now());
       await new Promise<void>((resolve) => {
@@ -277,7 +237,12 @@ export class Supervisor {
       }
     }
     this.#dead = last;
-    this.#requeue.failAll(last);
+    this.#gaveUp = tries === 0
+      ? `${cause.reason}, and no restart was left`
+      : `${cause.reason}, and restarting it gave up after ${tries} ${
+        tries === 1 ? "try" : "tries"
+      } (the last: ${last.message})`;
+    this.#requeue.failAll(last, this.#gaveUp);
     this.#events.gone(true);
   }
 

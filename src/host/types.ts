@@ -4,6 +4,8 @@
  *
  * @module
  */
+import type { UpgradeApproval } from "./reload_types.ts";
+import type { LockOption } from "../load/lock.ts";
 import type { Contract } from "../contract/contract.ts";
 import type { ProvideOf } from "../contract/host_types.ts";
 import type { HostPolicy } from "../permissions/permissions.ts";
@@ -11,6 +13,7 @@ import type { LogLevel } from "../wire/protocol.ts";
 import type { RestartPolicy } from "./supervisor.ts";
 
 export type { LogLevel, RestartPolicy };
+export type { UpgradeApproval };
 
 /**
  * The isolation tiers a host can run plugins in, from least to most isolated.
@@ -22,9 +25,9 @@ export type { LogLevel, RestartPolicy };
  *   load inline, and a host can forbid the tier with `allowInline: false`.
  * - `"worker"`: a Web Worker in the host's process, holding exactly the
  *   plugin's grant. Fastest, but on Deno 2.9 it cannot contain a plugin that
- *   kills the host through a nested `node:worker_threads` worker or
- *   `node:process` (no permission guards `kill`, and a worker's pid is the
- *   host's), a busy loop that `terminate()` cannot stop (denoland/deno#35657),
+ *   kills the host through a nested `node:worker_threads` worker (whose fresh
+ *   globals hold the unguarded `Deno.kill`, and a worker's pid is the host's),
+ *   a busy loop that `terminate()` cannot stop (denoland/deno#35657),
  *   or heap exhaustion, which aborts the host (denoland/deno#35766). Choose it
  *   for plugins you trust; see SECURITY.md.
  * - `"process"`: a `deno run` child per plugin, with flags compiled from its
@@ -121,6 +124,21 @@ export interface HostOptions {
    * @default {64}
    */
   maxConcurrentHostCalls?: number;
+  /**
+   * Approves a reload whose new version widens a plugin's permissions (see
+   * `Plugin.reload`); without one, such a reload is refused with
+   * `UpgradeRefusedError`. A load's or the reload's own `onUpgrade` overrides it.
+   */
+  onUpgrade?: UpgradeApproval;
+  /**
+   * An integrity lock every load (and reload) is verified against: the path
+   * of a JSON file holding, per plugin, its version, grant, the digest of
+   * `plugin.json` and of every local module of its graph, and its packages at
+   * exact versions with their integrity. A mismatch, or a plugin missing from
+   * the lock, fails the load with `IntegrityError` naming each change.
+   * `{ path, update: true }` writes the entries instead (commit the file).
+   */
+  lock?: LockOption;
 }
 
 /** A plugin module compiled into the host: its exports, e.g. `import * as qos from "../qos.ts"`. */
@@ -233,4 +251,22 @@ export interface LoadOptions<
    * @default {false}
    */
   lowLatency?: boolean;
+  /**
+   * Learn mode: runs the plugin with its manifest's grant and records what it
+   * uses and is refused, for `plugin.learned()` to turn into the smallest
+   * `permissions` for its `plugin.json`. In the process tier, Deno's audit of
+   * every permission check (`DENO_AUDIT_PERMISSIONS`) records all of it, also
+   * what plugin code caught; in the worker tier only what reaches the host:
+   * refusals the plugin let through, and environment probes. For writing a
+   * manifest, not for production.
+   *
+   * @default {false}
+   */
+  learn?: boolean;
+  /**
+   * Approves a reload of this plugin whose new version widens its
+   * permissions; overrides the host's `onUpgrade`, and the reload's own
+   * overrides it.
+   */
+  onUpgrade?: UpgradeApproval;
 }

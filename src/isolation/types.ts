@@ -36,6 +36,12 @@ export interface IsolateSpec {
   readonly module?: Readonly<Record<string, unknown>>;
   /** The host's `maxMessageBytes`: the largest payload, in approximate bytes, one call may carry. */
   readonly maxMessageBytes: number;
+  /**
+   * Learn mode: a private folder where a tier that can have Deno audit every
+   * permission check of its isolates (`DENO_AUDIT_PERMISSIONS`) writes one
+   * JSONL file per isolate it starts. Tiers that cannot ignore it.
+   */
+  readonly auditDir?: string;
 }
 
 /** How a tier reports what happens in the isolate. */
@@ -57,9 +63,9 @@ export interface Isolate {
    */
   send(message: HostMessage, transfer?: Transferable[]): void;
   /**
-   * For a tier in the host's own isolate, once loaded: the plugin's exports,
-   * so that calls can skip messages altogether through the tier's
-   * {@linkcode IsolationTier.callDirect}.
+   * For a tier in the host's own isolate, once loaded: by export name, what
+   * the tier's {@linkcode IsolationTier.callDirect} takes as `target` to call
+   * that export without messages (the host passes it along, nothing more).
    */
   readonly direct?: Readonly<Record<string, unknown>>;
   /**
@@ -96,6 +102,8 @@ export interface IsolationTier {
    * transferred, rather than cloned in two copies.
    */
   readonly clones?: boolean;
+  /** Whether the tier writes Deno's audit of every permission check to `IsolateSpec.auditDir`. */
+  readonly audits?: boolean;
   /**
    * A rule of the tier about a plugin's grant, beyond what
    * {@linkcode TierGuarantees} says: why the tier refuses `grant`, as the
@@ -138,6 +146,19 @@ export interface IsolationTier {
     packages: readonly string[],
     signal?: AbortSignal,
   ): Promise<PermissionGrant>;
+  /**
+   * For a tier that implements {@linkcode IsolationTier.resolveImports}: the
+   * registry integrity of every package it installed for a plugin (declared,
+   * and what they depend on) by exact specifier (`npm:marked@18.2.1` →
+   * `sha512-…`), for the integrity lock; undefined when it installed none.
+   *
+   * @param grant The grant `resolveImports` returned.
+   * @param packages The package and plugin SDK specifiers its code writes.
+   */
+  packageIntegrity?(
+    grant: PermissionGrant,
+    packages: readonly string[],
+  ): Readonly<Record<string, string>> | undefined;
   /**
    * Starts an isolate for one plugin. The runtime in it waits for the host's
    * `init` message before it loads any plugin code.

@@ -58,6 +58,11 @@ export interface CheckedGraph {
    * resolves packages itself must resolve exactly these.
    */
   readonly packages: readonly string[];
+  /**
+   * The path of every module the check read (data modules too), absolute, in
+   * the order it read them: what the integrity lock hashes.
+   */
+  readonly files: readonly string[];
 }
 
 /** What a passed check read: the paths in order, which of them are data modules, and what it vouches for. */
@@ -264,6 +269,7 @@ export function rememberPass(key: string, log: ReadLog): CheckedGraph {
     digest: log.digest(),
     absoluteImports: log.absoluteImports,
     packages: Object.freeze([...log.packages]),
+    files: Object.freeze(paths),
   };
   if (paths.length > MAX_PATHS) return graph;
   forget(key);

@@ -1,71 +1,13 @@
 import type { LogLevel, PluginMessage } from "../wire/protocol.ts";
 import { droppedNotice, LogBudget, PLUGIN_LOG_LIMITS } from "../wire/log_limit.ts";
-import { logLines, MAX_LINE_CHARS } from "../wire/log_text.ts";
-import { capText } from "../wire/bounded_error.ts";
+import { logLines } from "../wire/log_text.ts";
 import { forwardStdio } from "./forward_stdio.ts";
-
-const METHODS: Record<string, LogLevel> = {
-  debug: "debug",
-  info: "info",
-  log: "log",
-  warn: "warn",
-  error: "error",
-  trace: "debug",
-  dir: "log",
-  table: "log",
-};
-
-// Captured before plugin code runs, which could replace them.
-const denoInspect = Deno.inspect;
-
-/**
- * A value as the console shows it. A string is cut to a line's length before
- * formatting copies it, so the marker counts what the plugin wrote (Deno's
- * inspect already cuts the strings inside objects).
- */
-function inspect(value: unknown): string {
-  return typeof value === "string"
-    ? capText(value, MAX_LINE_CHARS)
-    : denoInspect(value, { colors: false });
-}
-
-/** Formats console arguments as the console does: `%s %d %i %f %o %O %j %c` in a leading string, the rest joined. */
-function format(args: unknown[]): string {
-  if (typeof args[0] !== "string" || !args[0].includes("%")) return args.map(inspect).join(" ");
-  let index = 1;
-  const head = inspect(args[0]).replace(/%[sdifoOjc%]/g, (spec) => {
-    if (spec === "%%") return "%";
-    if (index >= args.length) return spec;
-    const value = args[index++];
-    switch (spec) {
-      case "%s":
-        return inspect(value);
-      case "%d":
-        return String(Number(value));
-      case "%i":
-        return String(Math.trunc(Number(value)));
-      case "%f":
-        return String(Number(value));
-      case "%c":
-        return "";
-      default:
-        return inspect(value);
-    }
-  });
-  return [head, ...args.slice(index).map(inspect)].join(" ");
-}
-
-/** Deno's Console, whose methods format exactly as the console does and print through a given function. */
-type ConsoleClass = new (print: (text: string, level: number) => void) => Record<string, unknown>;
-
-// The levels Deno's Console passes to its print function: 0 debug, 1 log, 2 warn, 3 error, 4 trace.
-const PRINT_LEVELS: readonly LogLevel[] = ["debug", "log", "warn", "error", "error"];
-
-function denoConsole(): ConsoleClass | undefined {
-  const deno = Deno as unknown as Record<symbol, { Console?: unknown } | undefined>;
-  const Console = deno[(Deno as unknown as { internal: symbol }).internal]?.Console;
-  return typeof Console === "function" ? Console as ConsoleClass : undefined;
-}
+import {
+  CONSOLE_LEVELS as METHODS,
+  formatConsoleArgs as format,
+  inspectArg as inspect,
+  printingConsole,
+} from "./console_format.ts";
 
 /**
  * Every console method but {@linkcode METHODS} (assert, count, group, time,
@@ -77,12 +19,8 @@ function forwardOtherMethods(
   budget: LogBudget,
   send: (level: LogLevel, text: string) => void,
 ): void {
-  const Console = denoConsole();
-  if (Console === undefined) return;
-  const printer = new Console((text, level) => {
-    const line = text.endsWith("\n") ? text.slice(0, -1) : text;
-    if (line !== "") send(PRINT_LEVELS[level] ?? "log", line);
-  });
+  const printer = printingConsole(send);
+  if (printer === undefined) return;
   for (const key of Object.keys(target)) {
     const method = printer[key];
     if (typeof method !== "function" || Object.hasOwn(METHODS, key)) continue;

@@ -1,5 +1,6 @@
 import type { PluginMessage } from "../wire/protocol.ts";
 import { errorText } from "../wire/error_text.ts";
+import { guardProcessKill } from "./guard_process_kill.ts";
 
 /** Globals that would let plugins reach each other or the host outside the host's API. */
 const SHARED_GLOBALS = [
@@ -37,8 +38,9 @@ export function removeSharedGlobals(): void {
 /**
  * Closes, in a plugin worker, what Deno's permissions leave open, before any
  * plugin code runs: shared storage and channels, nested workers, `Deno.kill`
- * (which needs no permission and whose `Deno.pid` is the host's), and silent
- * exits, which are announced to the host first so it notices at once.
+ * and `node:process`'s `kill()` (a worker's pid is the host's, and Deno lets
+ * any code signal its own pid without permission), and silent exits, which
+ * are announced to the host first so it notices at once.
  */
 export function hardenWorker(
   post: (message: PluginMessage) => void,
@@ -52,6 +54,7 @@ export function hardenWorker(
     writable: false,
     configurable: false,
   });
+  guardProcessKill(Deno.pid);
   Object.defineProperty(Deno, "exit", {
     value: (code?: number) => {
       // What the plugin produced before it exits is delivered first.

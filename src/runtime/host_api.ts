@@ -101,25 +101,31 @@ export class CallbackExpiredError extends HostCallError {
 }
 
 /**
- * A host call did not answer within its `timeoutMs`.
+ * A host call did not answer within its `timeoutMs`; the message names the
+ * deadline and the time the plugin waited, as measured.
  *
- * @example Its name
+ * @example Its name and message
  * ```ts
  * import { HostCallTimeoutError } from "@sandplug/host/plugin";
  * import assert from "node:assert/strict";
  *
- * assert.equal(new HostCallTimeoutError("sum", 50).name, "HostCallTimeoutError");
+ * const error = new HostCallTimeoutError("sum", 50, 51.4);
+ * assert.equal(error.name, "HostCallTimeoutError");
+ * assert.match(error.message, /within 50 ms, its deadline: no answer after 51 ms/);
  * ```
  */
 export class HostCallTimeoutError extends HostCallError {
   /**
    * @param fn The host function called.
    * @param timeoutMs The deadline it missed.
+   * @param elapsedMs How long after the call the plugin gave up on it, as measured.
    */
-  constructor(fn: string, timeoutMs: number) {
+  constructor(fn: string, timeoutMs: number, elapsedMs?: number) {
+    const after = elapsedMs === undefined ? "" : `: no answer after ${Math.round(elapsedMs)} ms`;
     super(
       "HostCallTimeoutError",
-      `the host did not answer "${fn}" within ${timeoutMs} ms; pass a longer timeoutMs, or none`,
+      `the host did not answer "${fn}" within ${timeoutMs} ms, its deadline${after}; ` +
+        "pass a longer timeoutMs, or none",
     );
   }
 }

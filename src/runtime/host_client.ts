@@ -68,9 +68,13 @@ export class HostClient {
       reject(error);
     };
     const timeoutMs = options?.timeoutMs;
-    const timer = timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => giveUp(new HostCallTimeoutError(String(name), timeoutMs)), timeoutMs);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(
+      (since: number) => {
+        giveUp(new HostCallTimeoutError(String(name), timeoutMs, performance.now() - since));
+      },
+      timeoutMs,
+      performance.now(),
+    );
     const signal = options?.signal;
     const onAbort = () => giveUp(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });

@@ -8,12 +8,15 @@ import { PluginCallError, PluginTimeoutError, ValidationError } from "../../erro
 import { startCall, startedController } from "../../runtime/call_signal.ts";
 import { toWireError } from "../../wire/error_data.ts";
 import { argsProblem, refusalText, valueProblem } from "../../wire/value_check.ts";
+import { type DirectTarget, startInContext } from "./direct_target.ts";
 
 /**
  * Calls a function of a plugin in the host's own isolate, without messages:
  * the inline tier's fast path. A synchronous result comes back as it is (it
  * could not have been interrupted anyway); a promise gets the call's deadline,
- * and its signal aborts when the deadline passes.
+ * and its signal aborts when the deadline passes. `target` is what an inline
+ * isolate hands out, a {@linkcode DirectTarget}: it runs as its plugin's
+ * code, so that what it logs is that plugin's.
  */
 export function callDirect(
   plugin: string,
@@ -27,9 +30,12 @@ export function callDirect(
   if (refused !== undefined) {
     throw new ValidationError(plugin, symbol, refused.path, refusalText(refused, "plugin"));
   }
+  const direct = target as DirectTarget;
   let result: unknown;
   try {
-    result = startCall(target as (...args: unknown[]) => unknown, args);
+    result = direct.async
+      ? startInContext(direct, args)
+      : startCall(direct.fn, args, undefined, direct.context);
   } catch (error) {
     throw new PluginCallError(plugin, symbol, toWireError(error));
   }
@@ -38,12 +44,15 @@ export function callDirect(
     if (!isThenable(result)) return checked(plugin, symbol, result);
     result = Promise.resolve(result); // adopted, as the runtime of the other tiers adopts it
   }
+  direct.async = true; // its later calls run in the plugin's async context
   // A timer cleared on settling rather than boundedWait(): this is the inline tier's hot path,
   // where an AbortSignal.timeout() per call costs about half as much again.
   const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+  const since = performance.now();
   const timer = setTimeout(() => {
     controller?.abort(new DOMException("the host gave up on this call", "AbortError"));
-    reject(new PluginTimeoutError(plugin, symbol, timeoutMs));
+    const elapsedMs = performance.now() - since;
+    reject(new PluginTimeoutError(plugin, symbol, timeoutMs, { elapsedMs }));
   }, timeoutMs);
   (result as Promise<unknown>).then(
     (value) => {

@@ -4,6 +4,15 @@
  * sandbox at all: plugin code holds every permission the host holds, shares
  * its heap, and can end it. Values cross by reference, not by copy.
  *
+ * What plugin code writes with `console.*` is its log, tagged and routed as
+ * in the other tiers (see `inline_console.ts`): its module's top-level code,
+ * every call by message, async functions and timers wherever they started.
+ * Not attributed: promise callbacks and event listeners that a synchronous
+ * export, called directly, leaves behind (but for one that returned a
+ * promise, from its second call on): they print as host code. Once the
+ * plugin is closed, what code it left running still writes is dropped, as a
+ * closed worker or process can no longer write anything.
+ *
  * @module
  */
 import type { HostMessage, PluginMessage } from "../../wire/protocol.ts";
@@ -12,27 +21,48 @@ import { serve } from "../../runtime/serve.ts";
 import type { Isolate, IsolateEvents, IsolateSpec, IsolationTier } from "../types.ts";
 import { callDirect } from "./call_direct.ts";
 import { entryUrl } from "./entry_url.ts";
-import { runAsPlugin } from "./host_context.ts";
-import { type HostCaller, HostCallError } from "../../runtime/host_api.ts";
+import {
+  installHostSlot,
+  type PluginContext,
+  runAsHost,
+  runAsPlugin,
+  runSyncAsHost,
+} from "./plugin_context.ts";
+import { installInlineConsole, PluginConsole } from "./inline_console.ts";
+import { installScopedTimers } from "./scoped_timers.ts";
+import { directTargets } from "./direct_target.ts";
+import { Inbox } from "./inbox.ts";
+import { HostCallError } from "../../runtime/host_api.ts";
 
 function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
   // Chosen now, so that a changed plugin that cannot be imported afresh fails to start.
   const url = spec.module === undefined ? entryUrl(spec) : undefined;
+  installInlineConsole();
+  installScopedTimers();
   let ended = false;
   let direct: Readonly<Record<string, unknown>> | undefined;
-  let caller: HostCaller | undefined;
-  // Plugin code that may call the host runs in its own async context, so that the SDK's
-  // `host` finds this plugin's caller; its calls then go by message, never directly.
+  // What the plugin sends reaches the host as host code, and nothing once the isolate ended.
+  const post = (message: PluginMessage) => {
+    if (!ended) runSyncAsHost(events.message, message);
+  };
+  const logs = new PluginConsole((level, text) => {
+    if (!ended) runAsHost(events.message, { type: "log", level, text });
+  });
+  const context: PluginContext = {
+    caller: undefined,
+    write: (method, args) => logs.write(method, args),
+  };
+  // Plugin code that may call the host runs in the plugin's async context, so that the SDK's
+  // `host` finds its caller; its calls then go by message, never directly.
   const hasHost = (spec.grant.host?.length ?? 0) > 0;
   const { receive } = serve({
-    post(message: PluginMessage) {
-      if (!ended) events.message(message);
-    },
+    post,
     installHost(given) {
       if (!hasHost) return;
+      installHostSlot();
       // An async context can outlive its plugin (Deno's AsyncLocalStorage may carry it into
       // later code): a call made through a closed plugin's context fails at once, not never.
-      caller = (name, args, options) =>
+      context.caller = (name, args, options) =>
         ended
           ? Promise.reject(
             new HostCallError(
@@ -44,24 +74,27 @@ function startInline(spec: IsolateSpec, events: IsolateEvents): Isolate {
     },
     async load() {
       if (spec.module !== undefined) {
-        direct = hasHost ? undefined : spec.module;
+        direct = hasHost ? undefined : directTargets(spec.module, context);
         return { reply: readyReply(spec.module), dispatcher: createDispatcher(spec.module) };
       }
-      const loaded = await runAsPlugin(caller, () => loadEntry(url ?? spec.entry));
-      direct = hasHost ? undefined : loaded.namespace;
+      const loaded = await runAsPlugin(context, loadEntry, url ?? spec.entry);
+      const { namespace } = loaded;
+      direct = hasHost || namespace === undefined ? undefined : directTargets(namespace, context);
       return loaded;
     },
   });
+  const inbox = new Inbox<HostMessage>(context, receive);
   return {
     get direct() {
       return ended ? undefined : direct;
     },
     send(message: HostMessage) {
       // Asynchronous like every other tier: no reply arrives inside send().
-      if (!ended) queueMicrotask(() => runAsPlugin(caller, () => receive(message)));
+      if (!ended) inbox.push(message);
     },
     terminate() {
       ended = true;
+      inbox.close();
     },
   };
 }

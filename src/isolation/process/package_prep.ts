@@ -13,7 +13,9 @@
  * packages resolved here.
  *
  * Output, on success: the lock's `specifiers`, each one asked for with the
- * version it resolved to: `{ "specifiers": { "npm:marked@15": "15.0.12" } }`.
+ * version it resolved to, and the integrity of every package installed:
+ * `{ "specifiers": { "npm:marked@15": "15.0.12" },
+ *    "integrity": { "npm:marked@15.0.12": "sha512-…" } }`.
  *
  * @module
  */
@@ -54,4 +56,12 @@ const install = await new Deno.Command(Deno.execPath(), {
 if (!install.success) Deno.exit(1);
 
 const lock = JSON.parse(Deno.readTextFileSync(`${folder}/deno.lock`));
-console.log(JSON.stringify({ specifiers: lock.specifiers ?? {} }));
+// Every package installed, the declared ones and what they depend on, with the registry's integrity.
+const integrity: Record<string, string> = {};
+for (const scheme of ["npm", "jsr"]) {
+  for (const [key, entry] of Object.entries(lock[scheme] ?? {})) {
+    const value = (entry as { integrity?: unknown }).integrity;
+    if (typeof value === "string") integrity[`${scheme}:${key}`] = value;
+  }
+}
+console.log(JSON.stringify({ specifiers: lock.specifiers ?? {}, integrity }));

@@ -43,6 +43,8 @@ export interface PackageSet {
   readonly exact: readonly string[];
   /** Whether any is a JSR package, whose modules the child loads (from the cache) as remote modules. */
   readonly jsr: boolean;
+  /** Every package installed (declared, and what they depend on): its registry integrity, by exact specifier. */
+  readonly integrity: Readonly<Record<string, string>>;
 }
 
 /** Sets being made or made, by what they were made from: plugins that import alike share one. */
@@ -211,12 +213,14 @@ async function install(
         "the npm registry, later loads only the Deno cache",
     );
   }
-  const { specifiers } = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+  const { specifiers, integrity } = JSON.parse(new TextDecoder().decode(output.stdout)) as {
     specifiers: Record<string, string>;
+    integrity: Record<string, string>;
   };
   return Object.freeze({
     config: `${folder}/deno.json`,
     exact: Object.freeze(exactImports(declared, specifiers)),
     jsr: [...declared, ...spellings].some((item) => item.startsWith("jsr:")),
+    integrity: Object.freeze(integrity),
   });
 }

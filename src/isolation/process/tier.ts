@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { PluginLoadError } from "../../errors/errors.ts";
 import { type SharedDenoDir, sharedDenoDir } from "./deno_dir.ts";
 import { checkHostPermissions, PROCESS_MAIN, processArgs, processEnv, tempDir } from "./args.ts";
@@ -171,7 +172,7 @@ function startProcess(
   try {
     child = new Deno.Command(Deno.execPath(), {
       args,
-      env: processEnv(spec.grant.env, shared.denoDir),
+      env: withAudit(processEnv(spec.grant.env, shared.denoDir), spec.auditDir),
       clearEnv: true,
       stdin: "piped",
       stdout: "piped",
@@ -214,7 +215,10 @@ export function createProcessTier(options: ProcessTierOptions = {}): IsolationTi
   return {
     name: "process",
     enforces: { permissions: true, memoryLimit: true },
+    audits: true,
     resolveImports,
+    packageIntegrity: (grant, packages) =>
+      packageSetFor(grant.imports, packageSpellings(packages))?.integrity,
     start: (spec, events) => startProcess(spec, events, resolved),
   };
 }
@@ -228,3 +232,16 @@ export function createProcessTier(options: ProcessTierOptions = {}): IsolationTi
  * deno executable and write access to the temp folder.
  */
 export const processTier: IsolationTier = createProcessTier();
+
+/**
+ * The child's environment, with Deno's permission audit on in learn mode: a
+ * new file per child, as Deno empties the file it is given when it starts, and
+ * a restarted plugin's earlier checks must stay.
+ */
+function withAudit(
+  env: Record<string, string>,
+  auditDir: string | undefined,
+): Record<string, string> {
+  if (auditDir === undefined) return env;
+  return { ...env, DENO_AUDIT_PERMISSIONS: join(auditDir, `${crypto.randomUUID()}.jsonl`) };
+}
