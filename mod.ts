@@ -167,3 +167,40 @@ export type { HostPolicy, PermissionGrant, PermissionKind } from "./src/permissi
 export { PROTOCOL_VERSION } from "./src/wire/protocol_version.ts";
 export { transfer } from "./src/wire/transfer.ts";
 export type { InferInput, InferOutput, StandardSchemaV1 } from "./src/contract/standard_schema.ts";
+export { createFramework } from "./src/framework/framework.ts";
+export type { Framework, FrameworkOptions } from "./src/framework/framework_interface.ts";
+export {
+  type FilterPoint,
+  type FirstPoint,
+  type Normalize,
+  type OnError,
+  type Point,
+  point,
+  type PointBase,
+  type PointKind,
+  type PointOptions,
+  type ScorePoint,
+  type ScorePointOptions,
+  type SortPoint,
+} from "./src/framework/points.ts";
+export type { Profile, ProfileEntry, WeightedPlugin } from "./src/framework/profile.ts";
+export type { FrameworkPlugin, UseOptions } from "./src/framework/members.ts";
+export type {
+  FilterResult,
+  FirstResult,
+  PointSkip,
+  Rejection,
+  RunArgs,
+  RunOptions,
+  RunResult,
+  Scored,
+  ScoreResult,
+  SortResult,
+} from "./src/framework/results.ts";
+export type { FrameworkMetrics, PluginMetrics } from "./src/framework/metrics.ts";
+export {
+  ExtensionPointError,
+  type ExtensionPointErrorOptions,
+  FrameworkProfileError,
+  type FrameworkProfileErrorOptions,
+} from "./src/framework/errors.ts";

@@ -9,6 +9,7 @@
 import { format, type Judged } from "./_report.ts";
 import type { Results } from "./_results.ts";
 import { TALK_BACK_READERS } from "./_talk_back_sections.ts";
+import { FRAMEWORK_READERS } from "./_framework_readers.ts";
 
 type Reader = (results: Results, entry: Judged) => string;
 
@@ -90,6 +91,7 @@ function copyReader(size: number): Reader {
 
 const READERS: Record<string, Reader> = {
   ...TALK_BACK_READERS,
+  ...FRAMEWORK_READERS,
   "seq:sp-worker": (r) => {
     const gap = r.median("seq:sp-worker") - r.median("seq:raw-worker");
     return `${us(r, "seq:sp-worker")} against ${us(r, "seq:raw-worker")}: ${

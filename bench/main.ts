@@ -6,12 +6,13 @@
  * `deno task bench --quick` is a smoke run with fewer repetitions that writes
  * `/tmp/BENCHMARKS.quick.md` instead. `deno task bench --only packages` (a
  * comma-separated list of suites: calls, start, memory, packages, talk-back,
- * reload, micro) runs just those suites and writes only their tables to
+ * reload, framework, micro) runs just those suites and writes only their tables to
  * `/tmp/BENCHMARKS.only.md`, leaving BENCHMARKS.md alone.
  *
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { frameworkSection, frameworkSuite } from "./_framework.ts";
 import { cpuSnapshot, describeMachine } from "./_machine.ts";
 import { microSuite } from "./_micro.ts";
 import { packageSection, packageSuite } from "./_packages.ts";
@@ -47,6 +48,7 @@ const SUITES:
     ["packages", packageSuite],
     ["talk-back", talkBackSuite],
     ["reload", reloadSuite],
+    ["framework", frameworkSuite],
     // Last: hundreds of thousands of timers, promises and clones leave this process slower to
     // start workers and children for a while (start-up figures measured after it came out 3-4×
     // higher), so nothing is measured in this process after it.
@@ -93,6 +95,7 @@ if (import.meta.main) {
     packageSection(),
     ...talkBackSections(config),
     reloadSection(),
+    frameworkSection(),
   ];
   // A partial run shows only the tables it measured something for.
   const shown = selected === undefined

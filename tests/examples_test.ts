@@ -222,3 +222,64 @@ for (const terminal of [false, true]) {
     },
   });
 }
+
+Deno.test("examples/scheduler.ts is run by demo:scheduler, demo and its Run: line alike", async () => {
+  const command = TASKS["demo:scheduler"];
+  assert.match(command, /examples\/scheduler\.ts$/);
+  assert.ok(TASKS.demo.split(" && ").includes(command), `demo should run: ${command}`);
+  const source = await Deno.readTextFile(new URL("../examples/scheduler.ts", import.meta.url));
+  assert.ok(source.includes(`Run: ${command}\n`), `its Run: line should read: ${command}`);
+});
+
+for (const terminal of [false, true]) {
+  Deno.test({
+    name: `examples/scheduler.ts places 50 pods on 100 nodes with plugins in two tiers and ` +
+      `prints their metrics, ${terminal ? "on a terminal" : "off a terminal"}`,
+    ignore: terminal && !HAS_SCRIPT,
+    async fn() {
+      const { code, out } = await run(taskArgs("demo:scheduler"), terminal);
+      assert.equal(code, 0, out);
+      assert.doesNotMatch(out, /Deno requests|Allow\? \[y\/n/);
+      const lines = out.trimEnd().split("\n");
+      assert.deepEqual(lines.slice(0, 4), [
+        'loaded "qos-sort" 1.0.0 in the process tier',
+        'loaded "taint-toleration" 1.0.0 in the process tier',
+        'loaded "pod-spread" 1.0.0 in the process tier',
+        'loaded "node-resources-fit" 1.0.0 in the inline tier',
+      ]);
+      const first = lines.indexOf("placements, in queue order:") + 1;
+      const placements = lines.slice(first, first + 50);
+      const placement = new RegExp(
+        "^ {2}[a-z]+-\\d +(\\d+) (Guaranteed|Burstable|BestEffort) +" +
+          "(→ node-\\d\\d {2}score +[\\d.]+ \\(node-resources-fit \\d+, pod-spread \\d+\\) " +
+          "of \\d+ nodes|unschedulable: .+)$",
+      );
+      const priorities = placements.map((line) => Number(line.match(placement)?.[1] ?? NaN));
+      // The QoS queue sort: every pod, highest priority first.
+      assert.deepEqual(priorities, [...priorities].sort((a, b) => b - a), out);
+      assert.equal(
+        placements[0], // ties of priority and class come last-queued first
+        "  db-9      1000 Guaranteed → node-00  score 300.0 (node-resources-fit 100, " +
+          "pod-spread 100) of 80 nodes",
+      );
+      assert.ok(
+        placements.includes(
+          "  train-9     10 Burstable  unschedulable: 25 × Insufficient cpu; " +
+            "75 × Insufficient cpu, Insufficient memory",
+        ),
+        out,
+      );
+      assert.equal(lines[first + 50], "placed 45 of 50 pods on 35 nodes");
+      // The metrics table, its timings aside: one sort, 50 filter runs, 45 score runs.
+      const rows = lines.slice(lines.findIndex((line) => line.startsWith("point ")) + 1);
+      assert.deepEqual(rows.map((row) => row.split(/ +/).slice(0, 7).join(" ")), [
+        "queueSort qos-sort process 1 219 0 0",
+        "filter node-resources-fit inline 50 5000 0 0",
+        "filter taint-toleration process 45 3960 0 0",
+        "score node-resources-fit inline 45 3560 0 0",
+        "score pod-spread process 45 3560 0 0",
+      ]);
+      assert.ok(rows.every((row) => /( +\d+\.\d{3}){2}$/.test(row)), out);
+    },
+  });
+}

@@ -35,6 +35,7 @@ const inRuntime = under("src/runtime/");
 const inWire = under("src/wire/");
 const inHost = under("src/host/");
 const inIsolation = under("src/isolation/");
+const inTesting = under("src/testing/");
 // mod.ts re-exports host/: importing it (as "@sandplug/host") imports host/.
 const reachesHost = (t: Target) => t.kind === "file" && (inHost(t.path) || t.path === "mod.ts");
 const isFile = (t: Target, test: (path: string) => boolean) => t.kind === "file" && test(t.path);
@@ -58,8 +59,14 @@ const RULES: Rule[] = [
   },
   {
     name: "only src/create_host.ts and src/host/ itself import src/host/",
-    appliesTo: (file) => file !== "src/create_host.ts" && !inHost(file),
+    appliesTo: (file) => file !== "src/create_host.ts" && !inHost(file) && !inTesting(file),
     allows: (t) => !reachesHost(t),
+  },
+  {
+    // The test helpers for plugin authors use the package as a plugin author's test would.
+    name: "src/testing/ imports the package only through mod.ts",
+    appliesTo: inTesting,
+    allows: (t) => t.kind === "package" || isFile(t, (p) => p === "mod.ts" || inTesting(p)),
   },
   {
     name: "src/wire/ imports only src/wire/",

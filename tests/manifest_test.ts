@@ -596,6 +596,7 @@ Deno.test("manifestJsonSchema() requires name and version and forbids unknown fi
     "$schema",
     "description",
     "entry",
+    "extends",
     "host",
     "implements",
     "imports",

@@ -56,7 +56,10 @@ export type PluginErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "PLUGIN_CLOSED"
   | "PLUGIN_TIMEOUT"
-  | "PLUGIN_CRASHED";
+  | "PLUGIN_CRASHED"
+  // Running extension points.
+  | "FRAMEWORK_PROFILE"
+  | "EXTENSION_POINT_FAILED";
 
 /** Options shared by every {@linkcode PluginError} constructor. */
 export interface PluginErrorOptions {

@@ -58,6 +58,8 @@ export interface Manifest {
   description?: string;
   /** Contract name → the contract version the plugin was built against. */
   implements: Record<string, string>;
+  /** Extension point → the exported function that implements it, for `createFramework()`'s `use()`. */
+  extends?: Record<string, string>;
   /** Packages the plugin imports (`npm:`, `jsr:` or bare specifiers of the host's import map). */
   imports: string[];
   /**

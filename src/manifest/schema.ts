@@ -229,6 +229,14 @@ export const schema = z.strictObject({
   host: hostFunctions.default([]).describe(
     "Host functions the plugin calls, by name; the host must provide each when it loads the plugin",
   ),
+  extends: z.record(
+    z.string().min(1, "a point name must not be empty"),
+    z.string().regex(HOST_FUNCTION_PATTERN, {
+      error: (issue) => `${shown(issue.input)} is not the name of an exported function`,
+    }),
+  ).optional().describe(
+    'Extension point → the function that implements it, e.g. "filter": "filter"',
+  ),
   isolation: z.enum(["worker", "process"], {
     error: (issue) =>
       `must be "worker" or "process"; current value is ${JSON.stringify(issue.input)}`,
