@@ -49,9 +49,9 @@ function splitHost(item: string): { host: string; port: string | undefined } {
 
 /**
  * Deno's meaning: a host without a port allows every port, and `*.example.com`
- * allows example.com and every name below it.
+ * allows example.com and every name below it. The host policy judges by it too.
  */
-function hostCovers(allowed: string, asked: string): boolean {
+export function hostCovers(allowed: string, asked: string): boolean {
   const a = splitHost(allowed);
   const b = splitHost(asked);
   if (a.port !== undefined && a.port !== b.port) return false;
@@ -60,7 +60,8 @@ function hostCovers(allowed: string, asked: string): boolean {
   return b.host === a.host.slice(2) || b.host.endsWith(a.host.slice(1));
 }
 
-function envCovers(allowed: string, asked: string): boolean {
+/** A name ending in `*` allows every variable it begins; any other only itself. */
+export function envCovers(allowed: string, asked: string): boolean {
   return allowed.endsWith("*") ? asked.startsWith(allowed.slice(0, -1)) : allowed === asked;
 }
 

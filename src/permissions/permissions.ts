@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { envCovers, hostCovers } from "./items.ts";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { type DeniedPermission, PermissionDeniedError } from "../errors/load_errors.ts";
 import type { Manifest } from "../manifest/manifest.ts";
@@ -143,23 +144,6 @@ export function isWithin(path: string, base: string): boolean {
   return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
-function splitHost(item: string): { host: string; port: string | undefined } {
-  const match = item.match(/^(.*?)(?::([0-9]+))?$/);
-  const host = (match?.[1] ?? item).toLowerCase();
-  return { host, port: match?.[2] };
-}
-
-function coversHost(allowed: string, asked: string): boolean {
-  const a = splitHost(allowed);
-  const b = splitHost(asked);
-  return a.host === b.host && (a.port === undefined || a.port === b.port);
-}
-
-function coversEnv(allowed: string, asked: string): boolean {
-  if (allowed.endsWith("*")) return asked.startsWith(allowed.slice(0, -1));
-  return allowed === asked;
-}
-
 /** Whether a package entry (`npm:x`) covers a specifier or entry (`npm:x@1`, `npm:x/sub`). */
 export function coversPackage(allowed: string, asked: string): boolean {
   return asked === allowed || asked.startsWith(`${allowed}@`) || asked.startsWith(`${allowed}/`);
@@ -173,9 +157,9 @@ function covers(kind: GrantKind, allowed: string, asked: string): boolean {
       return isWithin(asked, allowed);
     case "net":
     case "import":
-      return coversHost(allowed, asked);
+      return hostCovers(allowed, asked);
     case "env":
-      return coversEnv(allowed, asked);
+      return envCovers(allowed, asked);
     case "imports":
       return coversPackage(allowed, asked);
     default:
