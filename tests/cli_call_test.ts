@@ -139,6 +139,10 @@ Deno.test("call --timeout: a call that never settles fails with PluginTimeoutErr
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^PluginTimeoutError: /m);
     assert.match(run.stderr, /With sandplug, raise the deadline with --timeout <ms>\./);
+    const json = await sandplug(["call", "calc", "hang", "--timeout", "300", "--json"], { cwd });
+    assert.equal(json.code, 1);
+    assert.equal(json.stdout.trim().split("\n").length, 1, "the error is one line of JSON");
+    assert.equal(JSON.parse(json.stdout).error.code, "PLUGIN_TIMEOUT");
   });
 });
 

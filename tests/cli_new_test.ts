@@ -68,7 +68,7 @@ Deno.test("new makes a plugin whose test passes as made, in every tier; check an
   assert.equal(tested.code, 0, tested.out);
   assert.match(
     tested.out,
-    /hello: greet\(\) greets by name .*\n {2}process tier \.\.\. ok.*\n {2}worker tier \.\.\. ok.*\n {2}inline tier \.\.\. ok/,
+    /hello: greet\(\) greets by name .*\n {2}process tier \.\.\. ok.*\n {2}worker tier \.\.\. ok.*\n {2}inline tier (?:\([^)]*\) )?\.\.\. ok/,
   );
   assert.match(tested.out, /search-indexer: greet\(\) .*\n {2}process tier \.\.\. ok/);
   assert.match(tested.out, /ok \| 2 passed \(4 steps\) \| 0 failed/);

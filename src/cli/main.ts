@@ -125,7 +125,8 @@ export async function main(args: readonly string[], api: HostApi): Promise<ExitC
     output.error(code === EXIT_USAGE ? message : output.paintErr.red(message));
     if (output.json && code === EXIT_PROBLEMS && error instanceof Error) {
       const { name, message } = error;
-      output.document({ error: { name, code: (error as PluginError).code ?? null, message } });
+      // One line, as the results of --json are: a script reads either with one JSON.parse.
+      output.jsonLine({ error: { name, code: (error as PluginError).code ?? null, message } });
     }
     return code;
   }
