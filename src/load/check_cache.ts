@@ -18,8 +18,11 @@
  *
  * @module
  */
+import type { CheckedGraph } from "./checked_graph.ts";
 import { createHash, type Hash } from "node:crypto";
 import { FileTooLargeError, readBounded } from "./bounded_read.ts";
+
+export type { CheckedGraph };
 
 /**
  * The most bytes the import check reads of one module. Modules are read whole
@@ -37,33 +40,6 @@ export const MAX_GRAPH_BYTES = 64 * 1024 * 1024;
 const MAX_ENTRIES = 256;
 /** How many file paths all entries may hold together, so that huge graphs cannot grow the memory unbounded. */
 const MAX_PATHS = 20_000;
-
-/**
- * What a passed check vouches for: the module graph's content as it read it,
- * which a tier that imports the graph in the host's own isolate needs in
- * order to tell a changed plugin from one it imported before.
- */
-export interface CheckedGraph {
-  /** The hex SHA-256 over the path and bytes of every module the check read, in the order it read them. */
-  readonly digest: string;
-  /**
-   * Whether a module of the plugin imports one of its own modules by an
-   * absolute path or a `file:` URL: that module's URL is then the same
-   * whatever URL its importer was loaded under.
-   */
-  readonly absoluteImports: boolean;
-  /**
-   * The package and plugin SDK specifiers its modules import, each once, as
-   * written (`npm:marked`, `jsr:@sandplug/host@^0.1/plugin`): a tier that
-   * resolves packages itself must resolve exactly these.
-   */
-  readonly packages: readonly string[];
-  /**
-   * The path of every module the check read (data modules too), absolute, in
-   * the order it read them: what the integrity lock hashes.
-   */
-  readonly files: readonly string[];
-}
 
 /** What a passed check read: the paths in order, which of them are data modules, and what it vouches for. */
 interface Entry {

@@ -51,7 +51,7 @@ function splitHost(item: string): { host: string; port: string | undefined } {
  * Deno's meaning: a host without a port allows every port, and `*.example.com`
  * allows example.com and every name below it. The host policy judges by it too.
  */
-export function hostCovers(allowed: string, asked: string): boolean {
+function hostCovers(allowed: string, asked: string): boolean {
   const a = splitHost(allowed);
   const b = splitHost(asked);
   if (a.port !== undefined && a.port !== b.port) return false;
@@ -61,7 +61,7 @@ export function hostCovers(allowed: string, asked: string): boolean {
 }
 
 /** A name ending in `*` allows every variable it begins; any other only itself. */
-export function envCovers(allowed: string, asked: string): boolean {
+function envCovers(allowed: string, asked: string): boolean {
   return allowed.endsWith("*") ? asked.startsWith(allowed.slice(0, -1)) : allowed === asked;
 }
 

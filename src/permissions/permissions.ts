@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { envCovers, hostCovers } from "./items.ts";
+import { itemCovers } from "./items.ts";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { type DeniedPermission, PermissionDeniedError } from "../errors/load_errors.ts";
 import type { Manifest } from "../manifest/manifest.ts";
@@ -149,22 +149,16 @@ export function coversPackage(allowed: string, asked: string): boolean {
   return asked === allowed || asked.startsWith(`${allowed}@`) || asked.startsWith(`${allowed}/`);
 }
 
+/**
+ * Whether the policy item `allowed` covers the manifest item `asked`: by
+ * Deno's meaning of each kind (`itemCovers`), but for paths, which the policy
+ * holds resolved (so `isWithin`), and packages, where a policy entry without
+ * a version admits every version and subpath of the package.
+ */
 function covers(kind: GrantKind, allowed: string, asked: string): boolean {
-  switch (kind) {
-    case "read":
-    case "write":
-    case "ffi":
-      return isWithin(asked, allowed);
-    case "net":
-    case "import":
-      return hostCovers(allowed, asked);
-    case "env":
-      return envCovers(allowed, asked);
-    case "imports":
-      return coversPackage(allowed, asked);
-    default:
-      return allowed === asked;
-  }
+  if (kind === "read" || kind === "write" || kind === "ffi") return isWithin(asked, allowed);
+  if (kind === "imports") return coversPackage(allowed, asked);
+  return itemCovers(kind, allowed, asked);
 }
 
 /** The items of one kind the manifest asks for. */
