@@ -76,6 +76,9 @@ for (const plugin of [qos, taints, spread, fit]) {
   console.log(`loaded "${plugin.name}" ${plugin.version} in the ${plugin.isolation} tier`);
 }
 
+/** Each score plugin's weight: the score is the weighted sum of the plugins' normalized scores. */
+const WEIGHTS = { "node-resources-fit": 2, "pod-spread": 1 };
+
 const fw = createFramework({
   points: {
     queueSort: point.sort<Pod>(),
@@ -85,7 +88,7 @@ const fw = createFramework({
   profile: {
     queueSort: "qos-sort",
     filter: ["node-resources-fit", "taint-toleration"],
-    score: [{ plugin: "node-resources-fit", weight: 2 }, { plugin: "pod-spread", weight: 1 }],
+    score: Object.entries(WEIGHTS).map(([plugin, weight]) => ({ plugin, weight })),
   },
 });
 // qos-sort's manifest predates "extends", and a compiled-in plugin has no manifest: both get a map.
@@ -97,6 +100,11 @@ fw.use(taints); // its plugin.json: "extends": { "filter": "Filter" }
 fw.use(spread); // its plugin.json: "extends": { "score": "Score" }
 
 console.log("\nplacements, in queue order:");
+console.log(
+  `  ${"pod".padEnd(9)} prio ${
+    "qos".padEnd(10)
+  } → node     score = weight × plugin score (0–100) …`,
+);
 const used = new Set<string>();
 let placed = 0;
 for (const pod of await fw.run("queueSort", pods)) {
@@ -115,9 +123,13 @@ for (const pod of await fw.run("queueSort", pods)) {
   node.apps[pod.app] = (node.apps[pod.app] ?? 0) + 1;
   used.add(node.name);
   placed++;
-  const parts = Object.entries(best.byPlugin).map(([name, score]) => `${name} ${score.toFixed(0)}`);
+  const parts = Object.entries(best.byPlugin).map(([name, score]) =>
+    `${WEIGHTS[name as keyof typeof WEIGHTS]}×${score.toFixed(0)} ${name}`
+  );
   console.log(
-    `  ${label} → ${node.name}  score ${best.score.toFixed(1).padStart(5)} (${parts.join(", ")}) ` +
+    `  ${label} → ${node.name}  score ${best.score.toFixed(1).padStart(5)} = ${
+      parts.join(" + ")
+    } ` +
       `of ${passed.length} nodes`,
   );
 }

@@ -84,6 +84,9 @@ Deno.test("inspect under a --policy that refuses its grant: exit 1, PermissionDe
 Deno.test("lock writes entries, then --check passes; a changed file fails --check by name", async () => {
   await using dir = await tempDir(FILES);
   const cwd = dir.path;
+  const none = await sandplug(["lock", "plugins", "--check", "--lock", "nope.lock"], { cwd });
+  assert.equal(none.code, 2, "a lock that is not there is a usage error, not every plugin missing");
+  assert.match(none.stderr, /Cannot check against the lock: nope\.lock does not exist/);
   const wrote = await sandplug(["lock", "plugins"], { cwd });
   assert.equal(wrote.code, 0, wrote.stderr);
   assert.equal(

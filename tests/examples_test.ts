@@ -247,11 +247,11 @@ for (const terminal of [false, true]) {
         'loaded "pod-spread" 1.0.0 in the process tier',
         'loaded "node-resources-fit" 1.0.0 in the inline tier',
       ]);
-      const first = lines.indexOf("placements, in queue order:") + 1;
+      const first = lines.indexOf("placements, in queue order:") + 2; // after its header
       const placements = lines.slice(first, first + 50);
       const placement = new RegExp(
         "^ {2}[a-z]+-\\d +(\\d+) (Guaranteed|Burstable|BestEffort) +" +
-          "(→ node-\\d\\d {2}score +[\\d.]+ \\(node-resources-fit \\d+, pod-spread \\d+\\) " +
+          "(→ node-\\d\\d {2}score +[\\d.]+ = 2×\\d+ node-resources-fit \\+ 1×\\d+ pod-spread " +
           "of \\d+ nodes|unschedulable: .+)$",
       );
       const priorities = placements.map((line) => Number(line.match(placement)?.[1] ?? NaN));
@@ -259,8 +259,8 @@ for (const terminal of [false, true]) {
       assert.deepEqual(priorities, [...priorities].sort((a, b) => b - a), out);
       assert.equal(
         placements[0], // ties of priority and class come last-queued first
-        "  db-9      1000 Guaranteed → node-00  score 300.0 (node-resources-fit 100, " +
-          "pod-spread 100) of 80 nodes",
+        "  db-9      1000 Guaranteed → node-00  score 300.0 = 2×100 node-resources-fit + " +
+          "1×100 pod-spread of 80 nodes",
       );
       assert.ok(
         placements.includes(

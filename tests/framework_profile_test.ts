@@ -80,6 +80,10 @@ Deno.test("use() refuses an extends map that does not fit the points or the plug
       () => fresh().use(plugin, { extends: { filter: "filter", sieve: "filter" } }),
       profileError("sieve", "fit", "filter", /"queue", "filter", "score", "bind"/),
     );
+    assert.throws(
+      () => fresh().use(plugin, { extends: { filter: "filter", sieve: "filter" } }),
+      /give the map yourself: fw\.use\(plugin, \{ extends: \{"filter":"filter"\} \}\)/,
+    );
   });
   await t.step("a symbol the plugin does not export, or not a function", () => {
     assert.throws(

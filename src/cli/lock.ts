@@ -151,6 +151,16 @@ export async function runLock(parsed: Parsed, context: CliContext): Promise<Exit
   const policy = policyFile === undefined ? undefined : await readPolicy(policyFile);
   const targets = await pluginTargets(parsed.positionals, "lock");
   const shownLock = stringOption(parsed, "lock") ?? "sandplug.lock";
+  // Checking against a lock that is not there would report every plugin as missing from it.
+  if (check && !exists(path)) {
+    throw new UsageError(
+      `Cannot check against the lock: ${shownLock} does not exist; write it first with ` +
+        `sandplug lock <dir...>${
+          stringOption(parsed, "lock") === undefined ? "" : ` --lock ${shownLock}`
+        }, ` +
+        "or name the lock file with --lock <path>",
+    );
+  }
   const before = currentLock(path);
   const host = commandHost(context, { tier, policy, lock: { path, update: !check } });
   const outcomes: Outcome[] = [];
@@ -190,4 +200,14 @@ export async function runLock(parsed: Parsed, context: CliContext): Promise<Exit
     );
   }
   return bad.length === 0 ? EXIT_OK : EXIT_PROBLEMS;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }

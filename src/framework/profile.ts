@@ -150,7 +150,14 @@ export function checkExtends(
         `Cannot use plugin "${plugin.name}": its extends map names point "${name}", which the ` +
           `framework does not have; its points are ${
             Object.keys(points).map((n) => `"${n}"`).join(", ")
-          }`,
+          }. To use only some of what it implements, give the map yourself: fw.use(plugin, ` +
+          `{ extends: ${
+            JSON.stringify(
+              Object.fromEntries(
+                Object.entries(map).filter(([point]) => Object.hasOwn(points, point)),
+              ),
+            )
+          } })`,
         { plugin: plugin.name, point: name, symbol },
       );
     }
