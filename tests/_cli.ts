@@ -29,10 +29,16 @@ export interface RunOptions {
   denoFlags?: string[];
 }
 
-/** `deno run -A cli.ts ...args`, its output as text. */
-export async function sandplug(args: string[], options: RunOptions = {}): Promise<Run> {
+/** The test's environment with the run's own variables; NO_COLOR only when the run sets it. */
+function runEnv(options: RunOptions): Record<string, string> {
   const env: Record<string, string> = { ...Deno.env.toObject(), ...options.env };
   if (options.env?.NO_COLOR === undefined) delete env.NO_COLOR;
+  return env;
+}
+
+/** `deno run -A cli.ts ...args`, its output as text. */
+export async function sandplug(args: string[], options: RunOptions = {}): Promise<Run> {
+  const env = runEnv(options);
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ...(options.denoFlags ?? []), CLI, ...args],
     cwd: options.cwd ?? ROOT.pathname,
@@ -69,8 +75,7 @@ export async function sandplugOnTerminal(
   args: string[],
   options: RunOptions = {},
 ): Promise<{ code: number; output: string }> {
-  const env: Record<string, string> = { ...Deno.env.toObject(), ...options.env };
-  if (options.env?.NO_COLOR === undefined) delete env.NO_COLOR;
+  const env = runEnv(options);
   const command = [Deno.execPath(), "run", "-A", CLI, ...args].map(quoted).join(" ");
   const { code, stdout } = await new Deno.Command("script", {
     args: ["-qec", command, "/dev/null"],
