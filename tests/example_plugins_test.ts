@@ -72,7 +72,9 @@ Deno.test("plugins/records streams a file of its grant, and reads nothing outsid
         (error) => {
           assert.ok(error instanceof AssertionError);
           assert.match(error.message, new RegExp(`read "${outside}" \\(during it\\)`));
-          assert.match(error.message, new RegExp(`"read":\\["${RECORDS_DIR}","${outside}"\\]`));
+          // The advice lists the paths sorted, so where the checkout lives decides the order.
+          const read = JSON.stringify([RECORDS_DIR, outside].sort());
+          assert.ok(error.message.includes(`"read":${read}`), error.message);
           return true;
         },
         tier,
