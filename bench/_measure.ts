@@ -5,6 +5,7 @@
  * @module
  */
 import type { EchoClient, Subject } from "./_clients.ts";
+import { collectGarbage } from "./_collect.ts";
 
 /** The median of the samples (the mean of the middle two for an even count). */
 export function median(samples: readonly number[]): number {
@@ -79,10 +80,7 @@ export async function roundTrip(
     throw new Error("Cannot benchmark: this subject cannot transfer");
   }
   const buffer = new Uint8Array(bytes).fill(7).buffer;
-  // With --expose-gc, collect the previous round's clones now rather than inside the timing,
-  // and let the collector's background threads finish: the machine has only two cores.
-  (globalThis as { gc?: () => void }).gc?.();
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await collectGarbage(); // the previous round's clones
   const start = performance.now();
   const back = transfer ? await client.echoTransfer!(buffer) : await client.echo(buffer);
   const elapsed = performance.now() - start;

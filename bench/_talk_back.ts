@@ -7,6 +7,7 @@
  * @module
  */
 import { createHost, type Host, type Plugin } from "@sandplug/host";
+import { collectGarbage } from "./_collect.ts";
 import { guarded, type Results } from "./_results.ts";
 import type { SuiteConfig } from "./_suites.ts";
 
@@ -103,12 +104,6 @@ async function pipelined(plugin: Plugin, calls: number): Promise<number> {
   const elapsed = performance.now() - start;
   check(results[calls - 1] === calls - 1, `echo(${calls - 1}) returned ${results[calls - 1]}`);
   return calls / (elapsed / 1000);
-}
-
-/** Collects the previous run's chunks now rather than inside the timing (`--expose-gc`). */
-async function collectGarbage(): Promise<void> {
-  (globalThis as { gc?: () => void }).gc?.();
-  await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** Reads a stream of chunks to its end, checking their size, from `start`. */

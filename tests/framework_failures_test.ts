@@ -10,9 +10,11 @@ import assert from "node:assert/strict";
 import {
   ExtensionPointError,
   PluginCallError,
+  PluginClosedError,
   PluginCrashedError,
   PluginTimeoutError,
   point,
+  ValidationError,
 } from "@sandplug/host";
 import {
   frameworkOf,
@@ -143,6 +145,71 @@ const ROWS: Row[] = [
       assert.equal(passed.length, 3);
       assert.ok(skips[0].error.cause instanceof TypeError);
       assert.match(skips[0].error.message, /returned 42; a filter returns nothing/);
+    },
+  },
+  {
+    name: "a subject or an item that may not cross fails its calls with the same ValidationError",
+    async run(plugin) {
+      const fw = frameworkOf(
+        plugin,
+        {
+          filter: point.filter<Pod, Node>(),
+          score: point.score<Pod, Node>({ onError: "skip" }),
+        },
+        { filter: ["fit"], score: ["free", "spread"] },
+        { fit: { filter: "fits" }, free: { score: "free" }, spread: { score: "spread" } },
+      );
+      const refused = (path: string) => (error: unknown) => {
+        assert.ok(error instanceof ExtensionPointError, String(error));
+        assert.ok(error.cause instanceof ValidationError, String(error.cause));
+        assert.equal(error.cause.path, path);
+        return true;
+      };
+      const withHook = { ...pod(1), hook: () => {} } as Pod;
+      await assert.rejects(fw.run("filter", withHook, nodes(3)), refused("args[0].hook"));
+      // The second item is an instance of a class: the calls before it were made, none after.
+      const cluster: Node[] = nodes(4);
+      cluster[1] = new (class Machine {
+        id = 1;
+        name = "node-1";
+        cpu = 4;
+        pods = 0;
+      })();
+      await assert.rejects(fw.run("filter", pod(1), cluster), (error: unknown) => {
+        refused("args[1]")(error);
+        assert.equal((error as ExtensionPointError).index, 1);
+        return true;
+      });
+      // Deeper in an item, and under "skip": every plugin is left out, with where and what.
+      const deep = nodes(2).map((node) => ({ ...node, labels: { zone: { name: Symbol("a") } } }));
+      const ranked = await fw.run("score", pod(1), deep);
+      assert.deepEqual(ranked.skips.map((skip) => skip.plugin), ["free", "spread"]);
+      for (const skip of ranked.skips) {
+        assert.ok(skip.error.cause instanceof ValidationError);
+        assert.equal(skip.error.cause.path, "args[1].labels.zone.name");
+      }
+      const metrics = fw.metrics();
+      // The subject fails each of its 3 calls; the class instance fails its own, and the calls stop.
+      assert.deepEqual([metrics.filter.fit.errors, metrics.score.free.skips], [4, 1]);
+    },
+  },
+  {
+    name: "a plugin closed between runs fails the next with PluginClosedError",
+    async run(_plugin, fresh) {
+      const plugin = await fresh();
+      const fw = frameworkOf(
+        plugin,
+        { filter: point.filter<Pod, Node>() },
+        { filter: ["fit"] },
+        { fit: { filter: "fits" } },
+      );
+      assert.equal((await fw.run("filter", pod(2), nodes(4))).passed.length, 3);
+      await plugin.close();
+      await assert.rejects(fw.run("filter", pod(2), nodes(4)), (error: unknown) => {
+        assert.ok(error instanceof ExtensionPointError);
+        assert.ok(error.cause instanceof PluginClosedError, String(error.cause));
+        return true;
+      });
     },
   },
   {

@@ -67,14 +67,20 @@ function isCallback(value: unknown): value is Callback {
 }
 
 function isStream(value: unknown): value is ReadableStream<unknown> | AsyncIterable<unknown> {
-  if (value instanceof ReadableStream) return true;
-  return typeof value === "object" && value !== null &&
-    typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function";
+  if (typeof value !== "object" || value === null) return false;
+  // The property first: it is read in a few nanoseconds, an instanceof takes several times that.
+  return typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function" ||
+    value instanceof ReadableStream;
+}
+
+/** Whether `value`, an argument, is passed by reference: a callback or a stream. */
+export function isRef(value: unknown): boolean {
+  return isCallback(value) || isStream(value);
 }
 
 /** Whether any top-level argument is passed by reference. */
 export function hasRefs(args: readonly unknown[]): boolean {
-  for (const arg of args) if (isCallback(arg) || isStream(arg)) return true;
+  for (const arg of args) if (isRef(arg)) return true;
   return false;
 }
 

@@ -20,20 +20,21 @@ export interface BatchOutcome {
 
 /**
  * Calls `call(index)` for every index below `count`, at most `concurrency`
- * in flight. After the first failure (a rejection, or a value `check`
- * refuses) no further call goes out; the ones in flight are awaited, each
- * bounded by its own deadline, so the batch always settles. `call` must not
- * throw: every failure is a rejection.
+ * in flight. A call may answer synchronously (an inline plugin's
+ * synchronous function): its value, or what it throws, counts at once, with
+ * no promise made for it. After the first failure (a throw, a rejection, or
+ * a value `check` refuses) no further call goes out; the ones in flight are
+ * awaited, each bounded by its own deadline, so the batch always settles.
  *
  * @param count How many calls to make.
  * @param concurrency The bound on calls in flight.
- * @param call Makes the call about one item.
+ * @param call Makes the call about one item: its value, or a promise of it.
  * @param check Returns an error for a value of the wrong kind, else undefined.
  */
 export function callEach(
   count: number,
   concurrency: number,
-  call: (index: number) => Promise<unknown>,
+  call: (index: number) => unknown,
   check: (value: unknown) => Error | undefined,
 ): Promise<BatchOutcome> {
   const values: unknown[] = new Array(count);
@@ -42,32 +43,46 @@ export function callEach(
   let settled = 0;
   let errors = 0;
   const { promise, resolve } = Promise.withResolvers<BatchOutcome>();
-  const done = () => resolve({ values, fault, calls: next, errors });
   const failed = (index: number, error: unknown) => {
     errors++;
     fault ??= { index, error };
   };
+  const answered = (index: number, value: unknown) => {
+    const refused = check(value);
+    if (refused === undefined) values[index] = value;
+    else failed(index, refused);
+  };
   const issue = (): void => {
     while (next < count && next - settled < concurrency && fault === undefined) {
       const index = next++;
-      call(index).then((value) => {
-        const refused = check(value);
-        if (refused === undefined) values[index] = value;
-        else failed(index, refused);
-        settle();
+      let result: unknown;
+      try {
+        result = call(index);
+      } catch (error) {
+        failed(index, error);
+        settled++;
+        continue;
+      }
+      if (!(result instanceof Promise)) {
+        answered(index, result);
+        settled++;
+        continue;
+      }
+      result.then((value) => {
+        answered(index, value);
+        settled++;
+        issue();
       }, (error) => {
         failed(index, error);
-        settle();
+        settled++;
+        issue();
       });
     }
+    if (settled === next && (next === count || fault !== undefined)) {
+      resolve({ values, fault, calls: next, errors });
+    }
   };
-  const settle = () => {
-    settled++;
-    if (settled === next && (next === count || fault !== undefined)) done();
-    else issue();
-  };
-  if (count === 0) done();
-  else issue();
+  issue();
   return promise;
 }
 

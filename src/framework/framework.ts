@@ -7,6 +7,7 @@
 import { FrameworkProfileError } from "./errors.ts";
 import {
   bind,
+  bindItems,
   type Bound,
   checkPlugin,
   type FrameworkPlugin,
@@ -34,6 +35,8 @@ import { runSort } from "./run_sort.ts";
 interface InUse {
   readonly map: Readonly<Record<string, string>>;
   readonly bound: ReadonlyMap<string, Bound>;
+  /** Each point's faster way to call about many items, where the plugin has one. */
+  readonly over: ReadonlyMap<string, NonNullable<Member["over"]>>;
   readonly concurrency: (point: Point) => number;
 }
 
@@ -84,14 +87,19 @@ class ExtensionFramework<P extends Record<string, Point>> implements Framework<P
     }
     checkExtends({ name, symbols: plugin.symbols }, map, this.points, this.#enabled);
     const bound = new Map<string, Bound>();
+    const over = new Map<string, NonNullable<Member["over"]>>();
     for (const [point, symbol] of Object.entries(map)) {
-      bound.set(point, bind(plugin, symbol, this.points[point].timeoutMs));
+      const timeoutMs = this.points[point].timeoutMs;
+      bound.set(point, bind(plugin, symbol, timeoutMs));
+      const items = bindItems(plugin, symbol, timeoutMs);
+      if (items !== undefined) over.set(point, items);
     }
     // An inline plugin answers in the host's own isolate: nothing to pipeline, so no bound either.
     const inline = plugin.isolation === "inline";
     this.#inUse.set(name, {
       map: { ...map },
       bound,
+      over,
       concurrency: (point) => (inline ? Infinity : point.concurrency),
     });
   }
@@ -182,7 +190,9 @@ class ExtensionFramework<P extends Record<string, Point>> implements Framework<P
       }
       const concurrency = used.concurrency(point);
       const call = used.bound.get(name)!(signal);
-      return { plugin, symbol: used.map[name], weight, concurrency, call };
+      // A signal needs the cancellable path of call().
+      const over = signal === undefined ? used.over.get(name) : undefined;
+      return { plugin, symbol: used.map[name], weight, concurrency, call, over };
     });
   }
 }

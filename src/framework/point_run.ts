@@ -69,11 +69,14 @@ export async function overItems(
   after?: (values: unknown[]) => unknown[],
 ): Promise<MemberOutcome> {
   const started = performance.now();
+  const direct = member.over?.(subject);
   const call = member.call;
   const outcome = await callEach(
     indices.length,
     member.concurrency,
-    (k) => call(subject, items[indices[k]]),
+    direct === undefined
+      ? (k) => call(subject, items[indices[k]])
+      : (k) => direct(items[indices[k]]),
     check,
   );
   const { calls } = outcome;

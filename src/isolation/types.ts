@@ -117,6 +117,8 @@ export interface IsolationTier {
    * tier's messages (a throw becomes a `PluginCallError`; a promise gets the
    * deadline and rejects with `PluginTimeoutError` when it passes).
    *
+   * `checkedArgs` leading arguments were checked already by the caller (what may cross).
+   *
    * @returns The result as it is when synchronous, else a promise of it.
    * @throws {PluginCallError} When `target` threw synchronously.
    */
@@ -126,6 +128,7 @@ export interface IsolationTier {
     target: unknown,
     args: readonly unknown[],
     timeoutMs: number,
+    checkedArgs?: number,
   ): unknown;
   /**
    * For a tier that provides a plugin's packages itself rather than through

@@ -52,6 +52,8 @@ export const HOST_SLOT: unique symbol = Symbol.for("sandplug.host") as never;
  */
 export class HostCallError extends Error {
   /**
+   * Makes the error the host's answer gave.
+   *
    * @param name The error's name on the host side, e.g. `"RangeError"`.
    * @param message What the host said.
    */
@@ -75,7 +77,11 @@ export class HostCallError extends Error {
  * ```
  */
 export class HostFunctionDeniedError extends HostCallError {
-  /** @param message Which function, and why. */
+  /**
+   * Makes the error for a host function the plugin may not call.
+   *
+   * @param message Which function, and why.
+   */
   constructor(message: string) {
     super("HostFunctionDeniedError", message);
   }
@@ -94,7 +100,11 @@ export class HostFunctionDeniedError extends HostCallError {
  * ```
  */
 export class CallbackExpiredError extends HostCallError {
-  /** @param message What was used, and when. */
+  /**
+   * Makes the error for a callback or stream used after its call settled.
+   *
+   * @param message What was used, and when.
+   */
   constructor(message: string) {
     super("CallbackExpiredError", message);
   }
@@ -116,6 +126,8 @@ export class CallbackExpiredError extends HostCallError {
  */
 export class HostCallTimeoutError extends HostCallError {
   /**
+   * Makes the error for a host call that missed its deadline.
+   *
    * @param fn The host function called.
    * @param timeoutMs The deadline it missed.
    * @param elapsedMs How long after the call the plugin gave up on it, as measured.

@@ -29,7 +29,15 @@
  * @module
  */
 
-import * as types from "node:util/types";
+import {
+  isAnyArrayBuffer,
+  isMap,
+  isPromise,
+  isProxy,
+  isSet,
+  isWeakMap,
+  isWeakSet,
+} from "node:util/types";
 
 // The tags, shared with the decoder.
 export const UNDEFINED = 0x80;
@@ -225,7 +233,7 @@ function writeObject(v: object, depth: number): boolean {
   // properties; anything of that kind is refused rather than flattened.
   const proto = Object.getPrototypeOf(v);
   if (proto === Array.prototype) {
-    if (!Array.isArray(v) || types.isProxy(v)) return false;
+    if (!Array.isArray(v) || isProxy(v)) return false;
     const items = v as unknown[];
     const n = items.length;
     // Each item takes a byte at least: an array that cannot fit is refused before its keys are
@@ -241,9 +249,9 @@ function writeObject(v: object, depth: number): boolean {
   }
   if (proto !== Object.prototype && proto !== null) return false;
   if (
-    types.isProxy(v) || objectToString.call(v) !== "[object Object]" || types.isMap(v) ||
-    types.isSet(v) || types.isAnyArrayBuffer(v) || types.isWeakMap(v) || types.isWeakSet(v) ||
-    types.isPromise(v)
+    isProxy(v) || objectToString.call(v) !== "[object Object]" || isMap(v) ||
+    isSet(v) || isAnyArrayBuffer(v) || isWeakMap(v) || isWeakSet(v) ||
+    isPromise(v)
   ) return false;
   const record = v as Record<string, unknown>;
   const keys = Object.keys(record);

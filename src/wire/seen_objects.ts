@@ -57,6 +57,16 @@ export class Seen {
     return true;
   }
 
+  /**
+   * Counts a visit of an object that is not remembered (the quick walk of
+   * plain records, `value_quick.ts`), toward the same bound.
+   *
+   * @throws {typeof RESTART} Past {@linkcode MAX_VISITS} objects, when only the way down is remembered.
+   */
+  tally(): void {
+    if (this.#all === undefined && ++this.#visits > MAX_VISITS) throw RESTART;
+  }
+
   /** Forgets every object, so that none is held past the walk. */
   clear(): void {
     const stack = this.#stack;

@@ -21,15 +21,29 @@
  * values nested deeper than {@linkcode MAX_VALUE_DEPTH}.
  *
  * The check runs on every call with an object in it, so it is cheap where it
- * can be: primitives are not looked into, each object is visited once, and
+ * can be: primitives are not looked into, plain records are walked by a
+ * quick path (`value_quick.ts`), each object is visited once, and
  * the properties an array has beside its items are looked at only in arrays
  * of at most 64 items or with holes (listing the keys of a long dense array
  * costs more than copying it).
  *
  * @module
  */
-import * as types from "node:util/types";
+import {
+  isArrayBuffer,
+  isBoxedPrimitive,
+  isDataView,
+  isDate,
+  isMap,
+  isNativeError,
+  isProxy,
+  isRegExp,
+  isSet,
+  isSharedArrayBuffer,
+  isTypedArray,
+} from "node:util/types";
 import { RESTART, Seen } from "./seen_objects.ts";
+import { quickVisit, TOO_DEEP } from "./value_quick.ts";
 import { BOXED, ERROR_PROTOTYPES, TYPED_ARRAYS } from "./value_kinds.ts";
 import {
   classProblem,
@@ -86,13 +100,28 @@ export function valueProblem(value: unknown, path: string): ValueProblem | undef
   return { path: path + pathOf(found.segments), found: found.found, fix: found.fix };
 }
 
-/** Walks `value`, remembering the way down, or every object once that took too long. */
+/**
+ * Walks `value`: quickly through plain records; in full, remembering the way
+ * down, when they nest deep; remembering every object once that took too long.
+ */
 function walk(value: unknown, seen: Seen): Refusal | undefined {
+  try {
+    return quickVisit(value, 0, seen, visit);
+  } catch (error) {
+    if (error === RESTART) return walkRemembering(value, seen);
+    if (error !== TOO_DEEP) return threw(error);
+  }
+  seen.clear();
   try {
     return visit(value, 0, seen);
   } catch (error) {
     if (error !== RESTART) return threw(error);
   }
+  return walkRemembering(value, seen);
+}
+
+/** Walks `value` remembering every object. */
+function walkRemembering(value: unknown, seen: Seen): Refusal | undefined {
   seen.rememberAll();
   try {
     return visit(value, 0, seen);
@@ -108,9 +137,11 @@ function threw(error: unknown): Refusal {
 /**
  * The first argument of a call that may not cross, or undefined. Cheap for
  * primitives: only objects, functions and symbols are looked at further.
+ *
+ * @param from The first argument to look at: those before it were checked already.
  */
-export function argsProblem(args: readonly unknown[]): ValueProblem | undefined {
-  for (let index = 0; index < args.length; index++) {
+export function argsProblem(args: readonly unknown[], from = 0): ValueProblem | undefined {
+  for (let index = from; index < args.length; index++) {
     const arg = args[index];
     const kind = typeof arg;
     if (kind === "object" ? arg === null : kind !== "function" && kind !== "symbol") continue;
@@ -151,7 +182,7 @@ function visit(value: unknown, depth: number, seen: Seen): Refusal | undefined {
 
 function visitObject(value: object, depth: number, seen: Seen): Refusal | undefined {
   // Before anything that would run a trap.
-  if (types.isProxy(value)) return refuse("a Proxy", "pass the plain data it wraps");
+  if (isProxy(value)) return refuse("a Proxy", "pass the plain data it wraps");
   const proto = Object.getPrototypeOf(value);
   // Not asked of each object, at about 130 ns: whether it is a built-in whose prototype was
   // replaced (Object.setPrototypeOf(map, Object.prototype)), which a copy sends as what it is.
@@ -162,28 +193,28 @@ function visitObject(value: object, depth: number, seen: Seen): Refusal | undefi
       ? visitKeys(items, Object.keys(items), 0, depth, seen)
       : visitItems(items, depth, seen);
   }
-  if (proto === Map.prototype && types.isMap(value)) {
+  if (proto === Map.prototype && isMap(value)) {
     return visitMap(value as Map<unknown, unknown>, depth, seen);
   }
-  if (proto === Set.prototype && types.isSet(value)) {
+  if (proto === Set.prototype && isSet(value)) {
     return visitSet(value as Set<unknown>, depth, seen);
   }
-  if (ERROR_PROTOTYPES.has(proto) && types.isNativeError(value)) {
+  if (ERROR_PROTOTYPES.has(proto) && isNativeError(value)) {
     const refused = refuseError(value as Error, proto);
     if (refused !== undefined || !Object.hasOwn(value, "cause")) return refused;
     return inside(visit((value as Error).cause, depth + 1, seen), ".cause");
   }
-  if (proto === ArrayBuffer.prototype && types.isArrayBuffer(value)) return bufferProblem(value);
+  if (proto === ArrayBuffer.prototype && isArrayBuffer(value)) return bufferProblem(value);
   if (
-    (TYPED_ARRAYS.has(proto) && types.isTypedArray(value)) ||
-    (proto === DataView.prototype && types.isDataView(value))
+    (TYPED_ARRAYS.has(proto) && isTypedArray(value)) ||
+    (proto === DataView.prototype && isDataView(value))
   ) {
     return bufferProblem((value as ArrayBufferView).buffer);
   }
   if (
-    (proto === Date.prototype && types.isDate(value)) ||
-    (proto === RegExp.prototype && types.isRegExp(value)) ||
-    (BOXED.has(proto) && types.isBoxedPrimitive(value))
+    (proto === Date.prototype && isDate(value)) ||
+    (proto === RegExp.prototype && isRegExp(value)) ||
+    (BOXED.has(proto) && isBoxedPrimitive(value))
   ) return undefined;
   return classProblem(value, proto);
 }
@@ -260,7 +291,7 @@ function visitSet(set: Set<unknown>, depth: number, seen: Seen): Refusal | undef
 }
 
 function bufferProblem(buffer: ArrayBufferLike): Refusal | undefined {
-  if (types.isSharedArrayBuffer(buffer)) {
+  if (isSharedArrayBuffer(buffer)) {
     return refuse(
       "a SharedArrayBuffer (or a view of one)",
       "it would share memory across the boundary, which the process tier cannot; pass a copy",

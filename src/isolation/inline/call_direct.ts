@@ -17,6 +17,8 @@ import { type DirectTarget, startInContext } from "./direct_target.ts";
  * and its signal aborts when the deadline passes. `target` is what an inline
  * isolate hands out, a {@linkcode DirectTarget}: it runs as its plugin's
  * code, so that what it logs is that plugin's.
+ *
+ * @param checkedArgs How many leading arguments the caller checked already (a run's one subject).
  */
 export function callDirect(
   plugin: string,
@@ -24,9 +26,10 @@ export function callDirect(
   target: unknown,
   args: readonly unknown[],
   timeoutMs: number,
+  checkedArgs = 0,
 ): unknown {
   // Values pass by reference here, but what the other tiers refuse is refused here too.
-  const refused = argsProblem(args);
+  const refused = argsProblem(args, checkedArgs);
   if (refused !== undefined) {
     throw new ValidationError(plugin, symbol, refused.path, refusalText(refused, "plugin"));
   }
