@@ -233,7 +233,8 @@ export function frameworkSection(): Section {
       "Filter and Score) in each tier. *Direct*: the same cycle by hand, each function called " +
       "as an `async` function in the host, a point's calls awaited together, then the same " +
       "normalize and sort; *by hand through `p.lookup()`* does that with the inline plugin's " +
-      "functions, which leaves out the framework's own cost. *One round trip*: one `Filter` " +
+      "functions, each call checking both its arguments (a run checks the pod once). " +
+      "*One round trip*: one `Filter` " +
       "call about one node, awaited. *Each call awaited in turn*: the cycle without " +
       "pipelining. Issue 16 asks the inline tier to stay within 2× of direct calls, and a " +
       "sandboxed plugin's calls over 100 nodes to cost about one round trip per point, not 100: " +
