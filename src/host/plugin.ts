@@ -14,9 +14,9 @@ import type {
   RemoteFunction,
   StreamOptions,
 } from "../contract/call_types.ts";
-import { hasRefs, isRef } from "../connection/refs.ts";
+import { hasRefs } from "../connection/refs.ts";
 import { ITEM_CALLS, type ItemCall } from "../contract/item_calls.ts";
-import { valueProblem } from "../wire/value_check.ts";
+import { directItemCalls } from "./item_calls.ts";
 import { CALL, type RequestTag } from "../wire/records.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { type Instance, kindIn } from "./instance.ts";
@@ -207,36 +207,14 @@ export class PluginHandle implements Plugin<ContractSymbols> {
     }
   }
 
-  /**
-   * `symbol`'s direct calls about many items with one `subject`, for a run
-   * of the framework ({@linkcode ITEM_CALLS}): the version, the target and
-   * the subject are checked once, each item on its call. Undefined where
-   * `call()` is the only way.
-   */
-  [ITEM_CALLS](
-    symbol: string,
-    subject: unknown,
-    timeoutMs: number | undefined,
-  ): ItemCall | undefined {
+  /** For a framework run: `symbol`'s direct calls about many items (`item_calls.ts`), or undefined. */
+  [ITEM_CALLS](symbol: string, subject: unknown, timeoutMs?: number): ItemCall | undefined {
     const at = this.#versions.current;
-    const callDirect = at.callDirect;
-    const direct = at.supervisor.ready?.direct;
-    if (
-      callDirect === undefined || direct === undefined || this.#closing !== undefined ||
-      kindIn(at, symbol) !== "function" || this.#spec(at, symbol) !== undefined ||
-      isRef(subject) || valueProblem(subject, "args[0]") !== undefined
-    ) return undefined;
-    const ms = positiveOption("call", "timeoutMs", timeoutMs, at.callTimeoutMs);
-    const target = direct[symbol];
-    const plugin = this.name;
-    const options = timeoutMs === undefined ? undefined : { timeoutMs };
-    return (item) => {
-      // What a call would do differently goes the way of a call: after close, or a by-reference item.
-      if (this.#closing !== undefined || at.supervisor.ended || isRef(item)) {
-        return this.#call(symbol, [subject, item], options);
-      }
-      return callDirect(plugin, symbol, target, [subject, item], ms, 1);
-    };
+    if (this.#closing !== undefined || this.#spec(at, symbol) !== undefined) return undefined;
+    return directItemCalls(at, this.name, symbol, subject, timeoutMs, {
+      closed: () => this.#closing !== undefined,
+      call: (args, options) => this.#call(symbol, args, options),
+    });
   }
 
   async #callValidated(

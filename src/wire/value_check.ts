@@ -39,7 +39,6 @@ import {
   isProxy,
   isRegExp,
   isSet,
-  isSharedArrayBuffer,
   isTypedArray,
 } from "node:util/types";
 import { RESTART, Seen } from "./seen_objects.ts";
@@ -54,6 +53,7 @@ import {
   PLAIN_DATA,
   type Refusal,
   refuse,
+  refuseBuffer,
   refuseError,
   shortText,
 } from "./value_refusal.ts";
@@ -204,12 +204,12 @@ function visitObject(value: object, depth: number, seen: Seen): Refusal | undefi
     if (refused !== undefined || !Object.hasOwn(value, "cause")) return refused;
     return inside(visit((value as Error).cause, depth + 1, seen), ".cause");
   }
-  if (proto === ArrayBuffer.prototype && isArrayBuffer(value)) return bufferProblem(value);
+  if (proto === ArrayBuffer.prototype && isArrayBuffer(value)) return refuseBuffer(value);
   if (
     (TYPED_ARRAYS.has(proto) && isTypedArray(value)) ||
     (proto === DataView.prototype && isDataView(value))
   ) {
-    return bufferProblem((value as ArrayBufferView).buffer);
+    return refuseBuffer((value as ArrayBufferView).buffer);
   }
   if (
     (proto === Date.prototype && isDate(value)) ||
@@ -288,22 +288,6 @@ function visitSet(set: Set<unknown>, depth: number, seen: Seen): Refusal | undef
     index++;
   });
   return found;
-}
-
-function bufferProblem(buffer: ArrayBufferLike): Refusal | undefined {
-  if (isSharedArrayBuffer(buffer)) {
-    return refuse(
-      "a SharedArrayBuffer (or a view of one)",
-      "it would share memory across the boundary, which the process tier cannot; pass a copy",
-    );
-  }
-  if ((buffer as ArrayBuffer).detached) {
-    return refuse(
-      "a detached ArrayBuffer (or a view of one)",
-      "it was transferred away; pass a buffer that holds its bytes",
-    );
-  }
-  return undefined;
 }
 
 function isPrimitive(value: unknown): boolean {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isSharedArrayBuffer } from "node:util/types";
 
 /** A refused part of a value: its path segments (innermost first), what it is, and the fix. */
 export interface Refusal {
@@ -140,4 +141,21 @@ export function errorName(error: unknown): string {
   } catch {
     return "an error that cannot be described";
   }
+}
+
+/** The refusal of a buffer that cannot cross (shared or detached), else undefined. */
+export function refuseBuffer(buffer: ArrayBufferLike): Refusal | undefined {
+  if (isSharedArrayBuffer(buffer)) {
+    return refuse(
+      "a SharedArrayBuffer (or a view of one)",
+      "it would share memory across the boundary, which the process tier cannot; pass a copy",
+    );
+  }
+  if ((buffer as ArrayBuffer).detached) {
+    return refuse(
+      "a detached ArrayBuffer (or a view of one)",
+      "it was transferred away; pass a buffer that holds its bytes",
+    );
+  }
+  return undefined;
 }
