@@ -7,7 +7,6 @@
 import { FrameworkProfileError } from "./errors.ts";
 import {
   bind,
-  bindItems,
   type Bound,
   checkPlugin,
   type FrameworkPlugin,
@@ -35,8 +34,6 @@ import { runSort } from "./run_sort.ts";
 interface InUse {
   readonly map: Readonly<Record<string, string>>;
   readonly bound: ReadonlyMap<string, Bound>;
-  /** Each point's faster way to call about many items, where the plugin has one. */
-  readonly over: ReadonlyMap<string, NonNullable<Member["over"]>>;
   readonly concurrency: (point: Point) => number;
 }
 
@@ -87,19 +84,14 @@ class ExtensionFramework<P extends Record<string, Point>> implements Framework<P
     }
     checkExtends({ name, symbols: plugin.symbols }, map, this.points, this.#enabled);
     const bound = new Map<string, Bound>();
-    const over = new Map<string, NonNullable<Member["over"]>>();
     for (const [point, symbol] of Object.entries(map)) {
-      const timeoutMs = this.points[point].timeoutMs;
-      bound.set(point, bind(plugin, symbol, timeoutMs));
-      const items = bindItems(plugin, symbol, timeoutMs);
-      if (items !== undefined) over.set(point, items);
+      bound.set(point, bind(plugin, symbol, this.points[point].timeoutMs));
     }
     // An inline plugin answers in the host's own isolate: nothing to pipeline, so no bound either.
     const inline = plugin.isolation === "inline";
     this.#inUse.set(name, {
       map: { ...map },
       bound,
-      over,
       concurrency: (point) => (inline ? Infinity : point.concurrency),
     });
   }
@@ -189,9 +181,7 @@ class ExtensionFramework<P extends Record<string, Point>> implements Framework<P
         );
       }
       const concurrency = used.concurrency(point);
-      const call = used.bound.get(name)!(signal);
-      // A signal needs the cancellable path of call().
-      const over = signal === undefined ? used.over.get(name) : undefined;
+      const { call, over } = used.bound.get(name)!(signal);
       return { plugin, symbol: used.map[name], weight, concurrency, call, over };
     });
   }

@@ -70,12 +70,14 @@ export interface Member {
 export type Call = (...args: unknown[]) => Promise<unknown>;
 
 /** A plugin's function bound to a point, ready to call within a run with the run's signal. */
-export type Bound = (signal: AbortSignal | undefined) => Call;
+export type Bound = (signal: AbortSignal | undefined) => Pick<Member, "call" | "over">;
 
 /**
  * Binds `symbol` of `plugin` with the point's deadline: the function
- * `lookup()` gives, which in the inline tier calls the plugin directly,
- * or, for a run with a signal, `call()`, which needs the cancellable path.
+ * `lookup()` gives, which in the inline tier calls the plugin directly, and
+ * the plugin's faster way to call it about many items, if it has one (an
+ * inline plugin's: see `item_calls.ts`); or, for a run with a signal,
+ * `call()`, which needs the cancellable path.
  */
 export function bind(
   plugin: FrameworkPlugin,
@@ -86,26 +88,16 @@ export function bind(
     kind: "function" as const,
     timeoutMs,
   };
-  const fn = plugin.lookup(symbol, options) as Call;
+  const call = plugin.lookup(symbol, options) as Call;
+  const items = (plugin as { [ITEM_CALLS]?: ItemCalls })[ITEM_CALLS];
+  const over = typeof items === "function"
+    ? (subject: unknown) => items.call(plugin, symbol, subject, timeoutMs)
+    : undefined;
   return (signal) => {
-    if (signal === undefined) return fn;
+    if (signal === undefined) return { call, over };
     const bounds = timeoutMs === undefined ? { signal } : { signal, timeoutMs };
-    return (...args) => plugin.call(symbol, args, bounds);
+    return { call: (...args) => plugin.call(symbol, args, bounds) };
   };
-}
-
-/**
- * The plugin's faster way to call `symbol` about many items with one subject
- * (an inline plugin's: see `item_calls.ts`), or undefined when it has none.
- */
-export function bindItems(
-  plugin: FrameworkPlugin,
-  symbol: string,
-  timeoutMs: number | undefined,
-): ((subject: unknown) => ItemCall | undefined) | undefined {
-  const calls = (plugin as { [ITEM_CALLS]?: ItemCalls })[ITEM_CALLS];
-  if (typeof calls !== "function") return undefined;
-  return (subject) => calls.call(plugin, symbol, subject, timeoutMs);
 }
 
 /** Checks that `value` has the shape of a loaded plugin, for `use()`. */

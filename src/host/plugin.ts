@@ -210,7 +210,7 @@ export class PluginHandle implements Plugin<ContractSymbols> {
   /** For a framework run: `symbol`'s direct calls about many items (`item_calls.ts`), or undefined. */
   [ITEM_CALLS](symbol: string, subject: unknown, timeoutMs?: number): ItemCall | undefined {
     const at = this.#versions.current;
-    if (this.#closing !== undefined || this.#spec(at, symbol) !== undefined) return undefined;
+    if (this.#spec(at, symbol) !== undefined) return undefined; // validated call by call
     return directItemCalls(at, this.name, symbol, subject, timeoutMs, {
       closed: () => this.#closing !== undefined,
       call: (args, options) => this.#call(symbol, args, options),
